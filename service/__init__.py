@@ -1,0 +1,1 @@
+"""newsdesk service: retrieval-grounded answers, summaries and briefings with checked citations."""

@@ -1,0 +1,1 @@
+"""HTTP surface (FastAPI): thin adapters over the service core."""

@@ -1,0 +1,31 @@
+"""Grounded answers over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from index.errors import InvalidRequest
+from service.http.schemas import AskIn
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+
+
+@router.post("/ask")
+async def ask(body: AskIn, request: Request) -> dict[str, Any]:
+    """Answer a question from the indexed articles; every claim cites checked source sentences."""
+    from service.http.app import get_desk
+
+    desk = get_desk(request.app)
+    question = body.question.strip()
+    if not question:
+        raise InvalidRequest("question is empty")
+    if len(question) > desk.settings.max_question_chars:
+        raise InvalidRequest(f"question is {len(question)} characters; the limit is {desk.settings.max_question_chars}")
+    filters = body.filters.to_filters() if body.filters else None
+    if filters is not None:
+        filters.bounds()  # bad dates fail here as a 400, before any work
+    result = await run_in_threadpool(desk.answerer.answer, question, filters, body.top_k)
+    return result.to_dict()
