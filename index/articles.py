@@ -79,7 +79,10 @@ def derive_id(url: str, text: str) -> str:
 def _text_from_html(html: str) -> tuple[str, dict[str, str]]:
     import trafilatura  # lazy: heavy import
 
-    extracted = trafilatura.bare_extraction(html, include_comments=False, with_metadata=True)
+    # precision over recall, and no baseline fallback: a page of menus and footers is not an article
+    extracted = trafilatura.bare_extraction(
+        html, include_comments=False, with_metadata=True, favor_precision=True, fast=True
+    )
     if extracted is None:
         return "", {}
     doc = extracted if isinstance(extracted, dict) else extracted.as_dict()
@@ -94,7 +97,11 @@ def build_article(record: dict[str, Any], *, max_chars: int = 200_000) -> Articl
     text = record.get("text")
     meta: dict[str, str] = {}
     if text is None and record.get("html") is not None:
-        text, meta = _text_from_html(str(record["html"]))
+        html = str(record["html"])
+        if len(html) > 20 * max_chars:
+            raise InvalidArticle(f"the HTML has {len(html):,} characters, too large for an article "
+                                 f"(limit {20 * max_chars:,}; see NEWSDESK_MAX_ARTICLE_CHARS)")
+        text, meta = _text_from_html(html)
         if not text.strip():
             raise InvalidArticle("the HTML holds no article text (only boilerplate or nothing)")
     if text is None:

@@ -24,10 +24,25 @@ class Embedder(Protocol):
 
 def count_tokens(embedder: Embedder, text: str) -> int:
     """Word pieces the embedder reads for ``text`` (a word-count estimate if it cannot say)."""
-    counter = getattr(embedder, "count_tokens", None)
-    if callable(counter):
-        return int(counter(text))
-    return max(1, int(len(text.split()) * 1.4))
+    return token_counts(embedder, [text])[0]
+
+
+def token_counts(embedder: Embedder, texts: Sequence[str]) -> list[int]:
+    """Word pieces (without special tokens) of each text, in one tokenizer call when possible."""
+    many = getattr(embedder, "count_tokens_many", None)
+    if callable(many):
+        return [int(n) for n in many(texts)]
+    one = getattr(embedder, "count_tokens", None)
+    if callable(one):
+        return [int(one(t)) for t in texts]
+    return [max(1, int(len(t.split()) * 1.4)) for t in texts]
+
+
+def input_budget(embedder: Embedder, wanted: int) -> int:
+    """Word pieces a chunk may hold: ``wanted``, capped so that the special tokens still fit."""
+    limit = getattr(embedder, "max_tokens", None)
+    special = int(getattr(embedder, "special_tokens", 2))
+    return min(wanted, int(limit) - special) if limit else wanted
 
 
 class SentenceTransformerEmbedder:
@@ -57,19 +72,22 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces without the special tokens."""
-        return len(self.model.tokenizer.tokenize(text))
+        return self.count_tokens_many([text])[0]
+
+    def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text (one batched call to the fast tokenizer)."""
+        if not texts:
+            return []
+        enc = self.model.tokenizer(list(texts), add_special_tokens=False, verbose=False)
+        return [len(ids) for ids in enc["input_ids"]]
 
     def truncate(self, text: str, budget: int) -> str:
-        """Longest word-aligned prefix of ``text`` within ``budget`` word pieces."""
-        words = text.split()
-        lo, hi = 0, len(words)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.count_tokens(" ".join(words[:mid])) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        return " ".join(words[:lo])
+        """Longest prefix of ``text`` within ``budget`` word pieces, cut at a token boundary."""
+        enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        offsets = enc["offset_mapping"]
+        if len(offsets) <= budget:
+            return text
+        return text[: offsets[budget - 1][1]].rstrip() if budget > 0 else ""
 
 
 EMBEDDERS: dict[str, Callable[..., Embedder]] = {

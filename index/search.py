@@ -6,10 +6,13 @@ near-identical sentences (syndicated wire copy) from filling the list.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +22,11 @@ from index.store import Filters, Store
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+CHANNELS = ("dense", "chunks", "bm25")
+# A chunk hit lends a small vote to each of its sentences: context that breaks ties. Larger weights
+# flood the list with whole passages (bench: Recall@1 0.40 at 0.5, 0.64 at 0.1 on bench/questions.jsonl).
+WEIGHTS = {"dense": 1.0, "chunks": 0.1, "bm25": 1.0}
+DUPLICATE_COSINE = 0.95
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -44,7 +52,7 @@ class Evidence:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens (shared by BM25 and the near-duplicate test)."""
+    """Lower-cased word tokens (shared by the near-duplicate test)."""
     return _WORD.findall(text.lower())
 
 
@@ -56,108 +64,162 @@ def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     return len(sa & sb) / len(sa | sb) >= threshold
 
 
+def _same(va: np.ndarray, vb: np.ndarray, a: str, b: str) -> bool:
+    """Near-identical sentences: almost the same vector or almost the same words."""
+    return float(va @ vb) >= DUPLICATE_COSINE or near_duplicate(a, b)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    try:
+        import Stemmer  # PyStemmer: "walked out" finds "walkout", "rates" finds "rate"
+    except ImportError:  # pragma: no cover - BM25 still works, only less forgiving
+        return None
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    """BM25 terms: lower-cased words, English stopwords out, Snowball-stemmed."""
+    import bm25s
+
+    out = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return [list(t) for t in out]  # type: ignore[union-attr]
+
+
 class _Lexical:
-    """BM25 over every current sentence, rebuilt when the store's version moves."""
+    """BM25 over every current sentence; per-article tokens cached, the index rebuilt on change."""
 
     def __init__(self) -> None:
         self.version = -1
+        self.cache: dict[str, tuple[str, list[tuple[str, int]], list[list[str]]]] = {}
         self.keys: list[tuple[str, int]] = []
-        self.texts: list[str] = []
-        self.retriever = None
+        self.row_article = np.zeros(0, np.int64)
+        self.article_index: dict[str, int] = {}
+        self.retriever: Any = None
         self.lock = threading.Lock()
 
     def refresh(self, store: Store) -> None:
         with self.lock:
             if self.version == store.version:
                 return
-            import bm25s
+            version = store.version
+            for aid in [a for a in self.cache if a not in store.catalog]:
+                del self.cache[aid]
+            stale = [a for a, m in store.catalog.items() if self.cache.get(a, ("",))[0] != m.hash]
+            self._load(store, stale if self.cache else None)
+            self._build()
+            self.version = version
 
-            rows = list(store.iter_current_sentences())
-            self.keys = [(a, i) for a, i, _ in rows]
-            self.texts = [t for _, _, t in rows]
-            if rows:
-                retriever = bm25s.BM25()
-                retriever.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
-                self.retriever = retriever
-            else:
-                self.retriever = None
-            self.version = store.version
-            log.info("BM25 index rebuilt over %d sentences", len(rows))
+    def _load(self, store: Store, article_ids: list[str] | None) -> None:
+        rows: dict[str, list[tuple[int, str]]] = {}
+        for aid, idx, text in store.iter_current_sentences(article_ids):
+            rows.setdefault(aid, []).append((idx, text))
+        for aid, items in rows.items():
+            items.sort()
+            toks = bm25_tokens([t for _, t in items])
+            self.cache[aid] = (store.catalog[aid].hash, [(aid, i) for i, _ in items], toks)
 
-    def query(self, store: Store, text: str, n: int, filters: Filters | None) -> list[tuple[str, int]]:
-        self.refresh(store)
-        if self.retriever is None or not self.keys:
-            return []
+    def _build(self) -> None:
         import bm25s
 
-        q = bm25s.tokenize([text], stopwords="en", show_progress=False)
-        if not q.vocab:
+        self.keys, corpus, rows = [], [], []
+        self.article_index = {}
+        for n, (aid, (_, keys, toks)) in enumerate(self.cache.items()):
+            self.article_index[aid] = n
+            self.keys += keys
+            corpus += toks
+            rows += [n] * len(keys)
+        self.row_article = np.asarray(rows, np.int64)
+        self.retriever = None
+        if corpus:
+            self.retriever = bm25s.BM25()
+            self.retriever.index(corpus, show_progress=False)
+        log.info("BM25 index built over %d sentences", len(self.keys))
+
+    def query(self, store: Store, text: str, n: int, allowed: Iterable[str] | None) -> list[tuple[str, int]]:
+        """Best sentence keys for ``text``; ``allowed`` restricts to those articles."""
+        self.refresh(store)
+        q = bm25_tokens([text])[0]
+        if self.retriever is None or not q:
             return []
         mask = None
-        if filters is not None and filters != Filters():
-            allowed = {m.id for m in store.list_articles(filters)}
-            mask = np.array([1.0 if a in allowed else 0.0 for a, _ in self.keys], dtype=np.float32)
+        if allowed is not None:
+            idx = [self.article_index[a] for a in allowed if a in self.article_index]
+            mask = np.isin(self.row_article, idx).astype(np.float32)
         k = min(n, len(self.keys))
-        docs, scores = self.retriever.retrieve(q, k=k, weight_mask=mask, show_progress=False, n_threads=1)
+        docs, scores = self.retriever.retrieve([q], k=k, weight_mask=mask, show_progress=False, n_threads=1)
         return [self.keys[int(d)] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
 class Searcher:
-    """Runs hybrid queries against one Store."""
+    """Runs hybrid queries against one Store.
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    ``channels`` picks the rankers that vote (all three by default; the bench compares them).
+    """
+
+    def __init__(self, store: Store, embedder: Embedder, *, channels: tuple[str, ...] = CHANNELS) -> None:
         self.store = store
         self.embedder = embedder
+        self.channels = channels
         self.lexical = _Lexical()
 
-    def search(self, query: str, filters: Filters | None = None, k: int = 10, *, min_relevance: float = 0.0) -> list[Evidence]:
+    def search(
+        self, query: str, filters: Filters | None = None, k: int = 10, *, min_relevance: float = 0.0
+    ) -> list[Evidence]:
         """Top ``k`` evidence sentences for ``query``; [] when nothing clears ``min_relevance``."""
-        if not query.strip() or not self.store.catalog:
+        filters = None if filters is None or filters.is_empty() else filters
+        allowed = None if filters is None else [m.id for m in self.store.list_articles(filters)]
+        if not query.strip() or not self.store.catalog or allowed == []:
             return []
         qvec = self.embedder.embed([query], "query")[0]
-        pool = max(4 * k, 30)
-        dense = self.store.query_sentences(qvec, pool, filters, with_vectors=True)
-        chunks = self.store.query_chunks(qvec, max(k, 10), filters)
-        lexical = self.lexical.query(self.store, query, pool, filters)
-
-        fused: dict[tuple[str, int], float] = {}
-        for rank, hit in enumerate(dense):
-            fused[(hit.article_id, hit.index)] = fused.get((hit.article_id, hit.index), 0.0) + 1.0 / (RRF_K + rank)
-        for rank, (aid, first, last, _sim) in enumerate(chunks):
-            for idx in range(first, last + 1):  # every sentence of a matching chunk shares its rank
-                fused[(aid, idx)] = fused.get((aid, idx), 0.0) + 0.5 / (RRF_K + rank)
-        for rank, key in enumerate(lexical):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-
-        relevance = {(h.article_id, h.index): h.similarity for h in dense}
+        fused = self._fuse(query, qvec, filters, allowed, k)
         ranked = sorted(fused, key=lambda key: fused[key], reverse=True)[: 3 * k]
-        missing = [key for key in ranked if key not in relevance]
-        if missing:
-            ids = [self.store.sentence_id(a, i) for a, i in missing]
-            vecs = self.store.vectors(ids)
-            for key, vec in zip(missing, vecs, strict=True):
-                relevance[key] = float(np.dot(vec, qvec))
-        if max((relevance[key] for key in ranked), default=0.0) < min_relevance:
+        hits = self.store.fetch_sentences(ranked, with_vectors=True)
+        vecs = np.stack([h.embedding for h in hits if h.embedding is not None]) if hits else np.zeros((0, len(qvec)))
+        relevance = vecs @ np.asarray(qvec, np.float32)
+        if not len(hits) or float(relevance.max()) < min_relevance:
             return []
-        return self._materialise(ranked, fused, relevance, k, min_relevance)
-
-    def _materialise(
-        self, ranked: list[tuple[str, int]], fused: dict[tuple[str, int], float],
-        relevance: dict[tuple[str, int], float], k: int, min_relevance: float,
-    ) -> list[Evidence]:
-        by_article: dict[str, dict[int, tuple[str, int, int]]] = {}
         out: list[Evidence] = []
-        for aid, idx in ranked:
-            if relevance[(aid, idx)] < min_relevance * 0.5:  # far below the floor: noise
+        kept: list[int] = []
+        for j, hit in enumerate(hits):
+            if relevance[j] < min_relevance * 0.5:  # far below the floor: lexical noise
                 continue
-            if aid not in by_article:
-                by_article[aid] = {s.index: (s.text, s.start, s.end) for s in self.store.sentences_of(aid)}
-            text, start, end = by_article[aid][idx]
-            if any(near_duplicate(text, e.text) for e in out):
-                continue
-            meta = self.store.catalog[aid]
-            out.append(Evidence(aid, idx, text, start, end, meta.title, meta.url, meta.source,
-                                meta.published_at, fused[(aid, idx)], relevance[(aid, idx)]))
+            if any(_same(vecs[j], vecs[i], hit.text, hits[i].text) for i in kept):
+                continue  # wire copy of a sentence already chosen
+            kept.append(j)
+            meta = self.store.catalog[hit.article_id]
+            score = fused[(hit.article_id, hit.index)]
+            out.append(Evidence(hit.article_id, hit.index, hit.text, hit.start, hit.end, meta.title, meta.url,
+                                meta.source, meta.published_at, score, float(relevance[j])))
             if len(out) >= k:
                 break
         return out
+
+    def _fuse(
+        self, query: str, qvec: np.ndarray, filters: Filters | None, allowed: list[str] | None, k: int
+    ) -> dict[tuple[str, int], float]:
+        """Rank with each enabled channel, then fuse the rankings."""
+        pool = max(4 * k, 30)
+        rankings: dict[str, list[list[tuple[str, int]]]] = {}
+        if "dense" in self.channels:
+            rankings["dense"] = [[(h.article_id, h.index)] for h in self.store.query_sentences(qvec, pool, filters)]
+        if "chunks" in self.channels:
+            rankings["chunks"] = [[(aid, i) for i in range(first, last + 1)]
+                                  for aid, first, last, _ in self.store.query_chunks(qvec, max(k, 10), filters)]
+        if "bm25" in self.channels:
+            rankings["bm25"] = [[key] for key in self.lexical.query(self.store, query, pool, allowed)]
+        return rrf(rankings)
+
+
+def rrf(rankings: dict[str, list[list[tuple[str, int]]]], weights: dict[str, float] | None = None,
+        k: int = RRF_K) -> dict[tuple[str, int], float]:
+    """Weighted reciprocal-rank fusion. Each ranking lists groups of keys (a chunk's sentences
+    form one group and share its rank); a key scores the sum of weight / (k + rank).
+    """
+    weights = weights or WEIGHTS
+    fused: dict[tuple[str, int], float] = {}
+    for channel, ranking in rankings.items():
+        for rank, group in enumerate(ranking):
+            for key in group:
+                fused[key] = fused.get(key, 0.0) + weights[channel] / (k + rank)
+    return fused

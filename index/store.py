@@ -4,6 +4,8 @@ Write order makes ingest crash-safe: sentence and chunk records are written unde
 content hash first, the article record (which makes the article visible) last, and only then
 are records of older hashes removed. Readers only trust records whose hash matches the
 visible article record, so a killed ingest never shows half an article and a re-run converges.
+Records a killed process left behind are swept when the store next opens (their count no
+longer matches the catalog's).
 """
 
 from __future__ import annotations
@@ -16,96 +18,23 @@ from typing import Any, Literal
 
 import numpy as np
 
-from index.articles import Article, parse_datetime
+from index.articles import Article
 from index.chunking import Chunk, chunk_sentences
-from index.embedder import Embedder, count_tokens
-from index.errors import ArticleNotFound, InvalidRequest
+from index.embedder import Embedder, count_tokens, input_budget, token_counts
+from index.errors import ArticleNotFound
+from index.filters import ArticleMeta, Filters, IngestResult, Status
 from index.sentences import Sentence, split_sentences
+
+__all__ = ["ArticleMeta", "Filters", "IngestResult", "SentenceHit", "Status", "Store", "open_client"]
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "updated", "unchanged", "error"]
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """Outcome of one article's ingest."""
-
-    id: str
-    status: Status
-    sentences: int = 0
-    error: str | None = None
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which articles search, summaries and listings see."""
-
-    article_ids: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    since: str = ""  # ISO 8601 date or datetime, inclusive
-    until: str = ""  # ISO 8601; a bare date means the end of that day
-
-    def bounds(self) -> tuple[int | None, int | None]:
-        """Epoch-second bounds (inclusive) for ``published_ts``."""
-        lo = hi = None
-        try:
-            if self.since:
-                lo = int(parse_datetime(self.since).timestamp())
-            if self.until:
-                hi = int(parse_datetime(self.until).timestamp())
-                if len(self.until.strip()) == 10:  # bare date: the whole day counts
-                    hi += 86399
-        except Exception as exc:  # InvalidArticle carries the wording; re-raise as a request error
-            raise InvalidRequest(f"bad date filter: {exc}") from exc
-        return lo, hi
-
-    def where(self) -> dict[str, Any] | None:
-        """Chroma ``where`` clause for sentence/chunk records."""
-        clauses: list[dict[str, Any]] = []
-        if self.article_ids:
-            clauses.append({"article_id": {"$in": list(self.article_ids)}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        lo, hi = self.bounds()
-        if lo is not None:
-            clauses.append({"published_ts": {"$gte": lo}})
-        if hi is not None:
-            clauses.append({"published_ts": {"$lte": hi}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def admits(self, meta: ArticleMeta) -> bool:
-        """Whether one visible article passes these filters."""
-        if self.article_ids and meta.id not in self.article_ids:
-            return False
-        if self.sources and meta.source not in self.sources:
-            return False
-        lo, hi = self.bounds()
-        if lo is not None and meta.published_ts < lo:
-            return False
-        return not (hi is not None and meta.published_ts > hi)
-
-
-@dataclass(frozen=True)
-class ArticleMeta:
-    """What the catalog keeps in memory about a visible article."""
-
-    id: str
-    title: str
-    url: str
-    source: str
-    published_at: str
-    published_ts: int
-    hash: str
-    sentences: int
+ChunkVectors = Literal["mean", "encode"]
 
 
 @dataclass
 class SentenceHit:
-    """A sentence record returned by a vector query."""
+    """A sentence record returned by a vector query (or fetched by key)."""
 
     article_id: str
     index: int
@@ -116,13 +45,33 @@ class SentenceHit:
     embedding: np.ndarray | None = field(default=None, repr=False)
 
 
+@dataclass
+class _Prepared:
+    article: Article
+    digest: str
+    sentences: list[Sentence]
+    chunks: list[Chunk]
+    old: ArticleMeta | None
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    chunk_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+
 def _batched(n: int, size: int) -> Iterator[slice]:
     for i in range(0, n, size):
         yield slice(i, i + size)
 
 
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return (rows / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+
 class Store:
-    """Articles, sentences and chunks in three Chroma collections, plus an in-memory catalog."""
+    """Articles, sentences and chunks in three Chroma collections, plus an in-memory catalog.
+
+    ``chunk_vectors="mean"`` makes a chunk's vector the normalised mean of its sentences'
+    vectors (one encode pass per ingest); ``"encode"`` embeds the chunk text as well.
+    """
 
     def __init__(
         self,
@@ -132,11 +81,14 @@ class Store:
         prefix: str = "newsdesk",
         chunk_tokens: int = 200,
         chunk_overlap: int = 1,
+        chunk_vectors: ChunkVectors = "mean",
+        repair: bool = True,
     ) -> None:
         self.client = client
         self.embedder = embedder
-        self.chunk_tokens = chunk_tokens
+        self.chunk_tokens = input_budget(embedder, chunk_tokens)
         self.chunk_overlap = chunk_overlap
+        self.chunk_vectors = chunk_vectors
         opts: dict[str, Any] = {"metadata": {"hnsw:space": "cosine"}, "embedding_function": None}
         self.articles = client.get_or_create_collection(f"{prefix}_articles", **opts)
         self.sentences = client.get_or_create_collection(f"{prefix}_sentences", **opts)
@@ -146,18 +98,24 @@ class Store:
         self.version = 0  # bumps on every visible change; caches (BM25) key on it
         self.catalog: dict[str, ArticleMeta] = {}
         self._load_catalog()
+        if repair:
+            self.repair()
 
     # ---- catalog -------------------------------------------------------------------------
     def _load_catalog(self) -> None:
+        for ids, metas in self._scan(self.articles):
+            for aid, meta in zip(ids, metas, strict=True):
+                self.catalog[aid] = ArticleMeta.from_record(aid, meta)
+        log.info("index holds %d articles", len(self.catalog))
+
+    def _scan(self, coll: Any) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
         offset = 0
         while True:
-            got = self.articles.get(include=["metadatas"], limit=self.max_batch, offset=offset)
-            for aid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-                self.catalog[aid] = _meta_from_record(aid, meta)
+            got = coll.get(include=["metadatas"], limit=self.max_batch, offset=offset)
+            yield list(got["ids"]), list(got["metadatas"] or [])
             if len(got["ids"]) < self.max_batch:
-                break
+                return
             offset += self.max_batch
-        log.info("index holds %d articles", len(self.catalog))
 
     def visible(self, article_id: str, content_hash: str) -> bool:
         """Whether a sentence/chunk record written under ``content_hash`` is current."""
@@ -169,73 +127,132 @@ class Store:
         metas = [m for m in self.catalog.values() if filters is None or filters.admits(m)]
         return sorted(metas, key=lambda m: (m.published_ts, m.id), reverse=True)
 
+    def counts(self) -> dict[str, int]:
+        """Records in each collection (visible or not)."""
+        return {"articles": self.articles.count(), "sentences": self.sentences.count(), "chunks": self.chunks.count()}
+
+    def repair(self) -> int:
+        """Delete records no visible article owns (left by a killed ingest); returns how many."""
+        want_s = sum(m.sentences for m in self.catalog.values())
+        want_c = sum(m.chunks for m in self.catalog.values())
+        if self.sentences.count() == want_s and self.chunks.count() == want_c:
+            return 0
+        removed = 0
+        with self._lock:
+            for coll in (self.sentences, self.chunks):
+                stale = [
+                    rid
+                    for ids, metas in self._scan(coll)
+                    for rid, meta in zip(ids, metas, strict=True)
+                    if not self.visible(str(meta.get("article_id")), str(meta.get("hash")))
+                ]
+                for part in _batched(len(stale), self.max_batch):
+                    coll.delete(ids=stale[part])
+                removed += len(stale)
+        log.warning("removed %d records left by an interrupted ingest", removed)
+        return removed
+
     # ---- writes --------------------------------------------------------------------------
     def upsert(self, article: Article) -> IngestResult:
         """Store ``article`` (created / updated / unchanged); crash-safe, see module doc."""
+        return self.upsert_many([article])[0]
+
+    def upsert_many(self, articles: Sequence[Article]) -> list[IngestResult]:
+        """Store several articles with one embedding pass; results in the order given."""
+        results: list[IngestResult] = []
         with self._lock:
+            batch: list[Article] = []
+            for article in articles:
+                if any(a.id == article.id for a in batch):  # same id twice: the later one wins
+                    results.extend(self._upsert_batch(batch))
+                    batch = []
+                batch.append(article)
+            results.extend(self._upsert_batch(batch))
+        return results
+
+    def _upsert_batch(self, articles: Sequence[Article]) -> list[IngestResult]:
+        todo: list[_Prepared] = []
+        results: dict[str, IngestResult] = {}
+        for article in articles:
             old = self.catalog.get(article.id)
-            digest = article.content_hash
-            if old is not None and old.hash == digest:
-                return IngestResult(article.id, "unchanged", old.sentences, title=article.title)
-            sentences = split_sentences(article.id, article.text)
-            chunks = chunk_sentences(
-                sentences,
-                lambda t: count_tokens(self.embedder, t),
-                budget=self.chunk_tokens,
-                overlap=self.chunk_overlap,
-                truncate=getattr(self.embedder, "truncate", None),
+            if old is not None and old.hash == article.content_hash:
+                results[article.id] = IngestResult(article.id, "unchanged", old.sentences, title=article.title)
+            else:
+                sentences = split_sentences(article.id, article.text)
+                todo.append(_Prepared(article, article.content_hash, sentences, [], old))
+        if todo:
+            self._chunk_and_embed(todo)
+            self._write(todo)
+            for p in todo:
+                status: Status = "created" if p.old is None else "updated"
+                log.info("%s article %s (%d sentences)", status, p.article.id, len(p.sentences))
+                results[p.article.id] = IngestResult(p.article.id, status, len(p.sentences), title=p.article.title)
+        return [results[a.id] for a in articles]
+
+    def _chunk_and_embed(self, todo: list[_Prepared]) -> None:
+        texts = [s.text for p in todo for s in p.sentences]
+        sizes = token_counts(self.embedder, texts)
+        cut = getattr(self.embedder, "truncate", None)
+        pos = 0
+        for p in todo:
+            n = len(p.sentences)
+            p.chunks = chunk_sentences(
+                p.sentences, lambda t: count_tokens(self.embedder, t), budget=self.chunk_tokens,
+                overlap=self.chunk_overlap, truncate=cut, sizes=sizes[pos : pos + n],
             )
-            sent_vecs = self.embedder.embed([s.text for s in sentences], "document")
-            chunk_vecs = self.embedder.embed([c.text for c in chunks], "document")
-            self._write_sentences(article, digest, sentences, sent_vecs)
-            self._write_chunks(article, digest, chunks, chunk_vecs)
-            self._write_article(article, digest, len(sentences), sent_vecs)
-            self._drop_stale(article.id, digest)
-            self.version += 1
-            status: Status = "created" if old is None else "updated"
-            log.info("%s article %s (%d sentences)", status, article.id, len(sentences))
-            return IngestResult(article.id, status, len(sentences), title=article.title)
+            pos += n
+        chunk_texts = [c.text for p in todo for c in p.chunks] if self.chunk_vectors == "encode" else []
+        vecs = self.embedder.embed(texts + chunk_texts, "document")  # one call: batches stay full
+        pos, cpos = 0, len(texts)
+        for p in todo:
+            p.vectors = vecs[pos : pos + len(p.sentences)]
+            pos += len(p.sentences)
+            if self.chunk_vectors == "encode":
+                p.chunk_vectors = vecs[cpos : cpos + len(p.chunks)]
+                cpos += len(p.chunks)
+            else:
+                p.chunk_vectors = _unit(np.stack([
+                    p.vectors[c.first_sentence : c.last_sentence + 1].mean(axis=0) for c in p.chunks
+                ])) if p.chunks else p.vectors[:0]
+
+    def _write(self, todo: list[_Prepared]) -> None:
+        s_ids, s_vecs, s_docs, s_metas = [], [], [], []
+        c_ids, c_vecs, c_docs, c_metas = [], [], [], []
+        for p in todo:
+            base = {"article_id": p.article.id, "hash": p.digest, "source": p.article.source,
+                    "published_ts": p.article.published_ts}
+            s_ids += [f"{p.article.id}:{p.digest}:{s.index}" for s in p.sentences]
+            s_docs += [s.text for s in p.sentences]
+            s_metas += [{**base, "index": s.index, "start": s.start, "end": s.end} for s in p.sentences]
+            s_vecs.append(p.vectors)
+            c_ids += [f"{p.article.id}:{p.digest}:{c.first_sentence}-{c.last_sentence}" for c in p.chunks]
+            c_docs += [c.text for c in p.chunks]
+            c_metas += [{**base, "first": c.first_sentence, "last": c.last_sentence} for c in p.chunks]
+            c_vecs.append(p.chunk_vectors)
+        self._add(self.sentences, s_ids, np.concatenate(s_vecs), s_docs, s_metas)
+        self._add(self.chunks, c_ids, np.concatenate(c_vecs), c_docs, c_metas)
+        self._write_articles(todo)  # the articles become visible here, complete
+        for p in todo:
+            if p.old is not None:
+                self._drop_stale(p.article.id, p.digest)
+        self.version += 1
 
     def _add(self, coll: Any, ids: list[str], vecs: np.ndarray, docs: list[str], metas: list[dict[str, Any]]) -> None:
         for part in _batched(len(ids), self.max_batch):
             coll.upsert(ids=ids[part], embeddings=vecs[part], documents=docs[part], metadatas=metas[part])
 
-    def _base_meta(self, article: Article, digest: str) -> dict[str, Any]:
-        return {
-            "article_id": article.id,
-            "hash": digest,
-            "source": article.source,
-            "published_ts": article.published_ts,
-        }
-
-    def _write_sentences(self, article: Article, digest: str, sents: Sequence[Sentence], vecs: np.ndarray) -> None:
-        base = self._base_meta(article, digest)
-        ids = [f"{article.id}:{digest}:{s.index}" for s in sents]
-        metas = [{**base, "index": s.index, "start": s.start, "end": s.end} for s in sents]
-        self._add(self.sentences, ids, vecs, [s.text for s in sents], metas)
-
-    def _write_chunks(self, article: Article, digest: str, chunks: Sequence[Chunk], vecs: np.ndarray) -> None:
-        base = self._base_meta(article, digest)
-        ids = [f"{article.id}:{digest}:{c.first_sentence}-{c.last_sentence}" for c in chunks]
-        metas = [{**base, "first": c.first_sentence, "last": c.last_sentence} for c in chunks]
-        self._add(self.chunks, ids, vecs, [c.text for c in chunks], metas)
-
-    def _write_article(self, article: Article, digest: str, n_sentences: int, sent_vecs: np.ndarray) -> None:
-        centroid = sent_vecs.mean(axis=0) if len(sent_vecs) else np.zeros(sent_vecs.shape[1], np.float32)
-        norm = float(np.linalg.norm(centroid)) or 1.0
-        meta = {
-            "title": article.title,
-            "url": article.url,
-            "source": article.source,
-            "published_at": article.published_at,
-            "published_ts": article.published_ts,
-            "hash": digest,
-            "sentences": n_sentences,
-        }
-        self.articles.upsert(
-            ids=[article.id], embeddings=[(centroid / norm).tolist()], documents=[article.text], metadatas=[meta]
-        )
-        self.catalog[article.id] = _meta_from_record(article.id, meta)
+    def _write_articles(self, todo: list[_Prepared]) -> None:
+        metas = [
+            {"title": p.article.title, "url": p.article.url, "source": p.article.source,
+             "published_at": p.article.published_at, "published_ts": p.article.published_ts,
+             "hash": p.digest, "sentences": len(p.sentences), "chunks": len(p.chunks)}
+            for p in todo
+        ]
+        dim = todo[0].vectors.shape[1]
+        centroids = _unit(np.stack([p.vectors.mean(axis=0) if len(p.vectors) else np.zeros(dim) for p in todo]))
+        self._add(self.articles, [p.article.id for p in todo], centroids, [p.article.text for p in todo], metas)
+        for p, meta in zip(todo, metas, strict=True):
+            self.catalog[p.article.id] = ArticleMeta.from_record(p.article.id, meta)
 
     def _drop_stale(self, article_id: str, digest: str) -> None:
         where = {"$and": [{"article_id": article_id}, {"hash": {"$ne": digest}}]}
@@ -254,52 +271,58 @@ class Store:
             self.chunks.delete(where={"article_id": article_id})
 
     # ---- reads ---------------------------------------------------------------------------
-    def get(self, article_id: str) -> tuple[Article, list[Sentence]]:
-        """The stored article and its sentences (with offsets), or ArticleNotFound."""
+    def _meta(self, article_id: str) -> ArticleMeta:
         meta = self.catalog.get(article_id)
         if meta is None:
             raise ArticleNotFound(f"no article with id {article_id!r}")
+        return meta
+
+    def get(self, article_id: str) -> tuple[Article, list[Sentence]]:
+        """The stored article and its sentences (with offsets), or ArticleNotFound."""
+        meta = self._meta(article_id)
         got = self.articles.get(ids=[article_id], include=["documents"])
         if not got["ids"]:
             raise ArticleNotFound(f"no article with id {article_id!r}")
-        article = Article(
-            id=meta.id, title=meta.title, text=got["documents"][0], url=meta.url,
-            source=meta.source, published_at=meta.published_at,
-        )
+        article = Article(id=meta.id, title=meta.title, text=got["documents"][0], url=meta.url,
+                          source=meta.source, published_at=meta.published_at)
         return article, self.sentences_of(article_id)
 
     def sentences_of(self, article_id: str) -> list[Sentence]:
         """Current sentences of one article in order."""
-        meta = self.catalog.get(article_id)
-        if meta is None:
-            raise ArticleNotFound(f"no article with id {article_id!r}")
-        got = self.sentences.get(
-            where={"$and": [{"article_id": article_id}, {"hash": meta.hash}]},
-            include=["documents", "metadatas"],
-        )
-        out = [
-            Sentence(article_id, int(m["index"]), doc, int(m["start"]), int(m["end"]))
-            for doc, m in zip(got["documents"], got["metadatas"], strict=True)
-        ]
-        return sorted(out, key=lambda s: s.index)
+        meta = self._meta(article_id)
+        ids = [f"{article_id}:{meta.hash}:{i}" for i in range(meta.sentences)]
+        return [Sentence(h.article_id, h.index, h.text, h.start, h.end) for h in self._fetch(ids, False)]
 
     def sentence_vectors(self, article_id: str) -> np.ndarray:
         """Stored embeddings of an article's current sentences, in sentence order."""
-        meta = self.catalog[article_id]
-        ids = [f"{article_id}:{meta.hash}:{i}" for i in range(meta.sentences)]
-        return self.vectors(ids)
+        meta = self._meta(article_id)
+        return self.vectors([f"{article_id}:{meta.hash}:{i}" for i in range(meta.sentences)])
 
     def vectors(self, sentence_ids: Sequence[str]) -> np.ndarray:
         """Stored embeddings for sentence record ids, in the order given."""
         if not sentence_ids:
             return np.zeros((0, 0), np.float32)
-        got = self.sentences.get(ids=list(sentence_ids), include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
-        return np.asarray([by_id[i] for i in sentence_ids], dtype=np.float32)
+        return np.stack([h.embedding for h in self._fetch(sentence_ids, True) if h.embedding is not None])
 
     def sentence_id(self, article_id: str, index: int) -> str:
         """Record id of a current sentence."""
-        return f"{article_id}:{self.catalog[article_id].hash}:{index}"
+        return f"{article_id}:{self._meta(article_id).hash}:{index}"
+
+    def fetch_sentences(self, keys: Sequence[tuple[str, int]], *, with_vectors: bool = False) -> list[SentenceHit]:
+        """Current sentences by (article_id, index), in the order given (unknown keys skipped)."""
+        ids = [f"{a}:{self.catalog[a].hash}:{i}" for a, i in keys if a in self.catalog]
+        return self._fetch(ids, with_vectors)
+
+    def _fetch(self, ids: Sequence[str], with_vectors: bool) -> list[SentenceHit]:
+        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        by_id: dict[str, SentenceHit] = {}
+        for part in _batched(len(ids), self.max_batch):
+            got = self.sentences.get(ids=list(ids[part]), include=include)
+            for j, (rid, doc, m) in enumerate(zip(got["ids"], got["documents"], got["metadatas"], strict=True)):
+                emb = np.asarray(got["embeddings"][j], np.float32) if with_vectors else None
+                by_id[rid] = SentenceHit(str(m["article_id"]), int(m["index"]), doc, int(m["start"]), int(m["end"]),
+                                         0.0, emb)
+        return [by_id[i] for i in ids if i in by_id]
 
     def query_sentences(
         self, vector: np.ndarray, n: int, filters: Filters | None = None, *, with_vectors: bool = False
@@ -308,14 +331,18 @@ class Store:
         include = ["documents", "metadatas", "distances"] + (["embeddings"] if with_vectors else [])
         res = self._query(self.sentences, vector, n, filters, include)
         hits = []
-        for i, (doc, meta, dist) in enumerate(zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True)):
+        for i, (doc, meta, dist) in enumerate(zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
+                                                   strict=True)):
             if not self.visible(str(meta["article_id"]), str(meta["hash"])):
                 continue
             emb = np.asarray(res["embeddings"][0][i], np.float32) if with_vectors else None
-            hits.append(SentenceHit(str(meta["article_id"]), int(meta["index"]), doc, int(meta["start"]), int(meta["end"]), 1.0 - float(dist), emb))
+            hits.append(SentenceHit(str(meta["article_id"]), int(meta["index"]), doc, int(meta["start"]),
+                                    int(meta["end"]), 1.0 - float(dist), emb))
         return hits
 
-    def query_chunks(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[str, int, int, float]]:
+    def query_chunks(
+        self, vector: np.ndarray, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, int, int, float]]:
         """Nearest current chunks: (article_id, first_sentence, last_sentence, similarity)."""
         res = self._query(self.chunks, vector, n, filters, ["metadatas", "distances"])
         out = []
@@ -326,40 +353,32 @@ class Store:
 
     def _query(self, coll: Any, vector: np.ndarray, n: int, filters: Filters | None, include: list[str]) -> Any:
         where = filters.where() if filters else None
-        count = coll.count()
-        if count == 0:
+        if not self.catalog:
             return {"documents": [[]], "metadatas": [[]], "distances": [[]], "embeddings": [[]]}
-        return coll.query(
-            query_embeddings=[np.asarray(vector, np.float32).tolist()],
-            n_results=max(1, min(n, count)),
-            where=where,
-            include=include,
-        )
+        return coll.query(query_embeddings=[np.asarray(vector, np.float32)], n_results=max(1, n), where=where,
+                          include=include)
 
-    def iter_current_sentences(self) -> Iterator[tuple[str, int, str]]:
-        """(article_id, index, text) of every current sentence, for the lexical index."""
+    def iter_current_sentences(self, article_ids: Sequence[str] | None = None) -> Iterator[tuple[str, int, str]]:
+        """(article_id, index, text) of every current sentence (of ``article_ids`` if given)."""
+        if article_ids is None:
+            for ids, metas in self._scan_docs(None):
+                yield from ((str(m["article_id"]), int(m["index"]), d) for d, m in zip(ids, metas, strict=True)
+                            if self.visible(str(m["article_id"]), str(m["hash"])))
+            return
+        wanted = [a for a in article_ids if a in self.catalog]
+        for part in _batched(len(wanted), 200):
+            for hit in self.fetch_sentences([(a, i) for a in wanted[part] for i in range(self.catalog[a].sentences)]):
+                yield hit.article_id, hit.index, hit.text
+
+    def _scan_docs(self, where: dict[str, Any] | None) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
         offset = 0
         while True:
-            got = self.sentences.get(include=["documents", "metadatas"], limit=self.max_batch, offset=offset)
-            for doc, meta in zip(got["documents"], got["metadatas"], strict=True):
-                if self.visible(str(meta["article_id"]), str(meta["hash"])):
-                    yield str(meta["article_id"]), int(meta["index"]), doc
+            got = self.sentences.get(where=where, include=["documents", "metadatas"], limit=self.max_batch,
+                                     offset=offset)
+            yield list(got["documents"]), list(got["metadatas"])
             if len(got["ids"]) < self.max_batch:
                 return
             offset += self.max_batch
-
-
-def _meta_from_record(aid: str, meta: dict[str, Any]) -> ArticleMeta:
-    return ArticleMeta(
-        id=aid,
-        title=str(meta.get("title", "")),
-        url=str(meta.get("url", "")),
-        source=str(meta.get("source", "")),
-        published_at=str(meta.get("published_at", "")),
-        published_ts=int(meta.get("published_ts", 0)),
-        hash=str(meta.get("hash", "")),
-        sentences=int(meta.get("sentences", 0)),
-    )
 
 
 def open_client(mode: str, *, path: str = "", host: str = "127.0.0.1", port: int = 8001) -> Any:

@@ -1,25 +1,34 @@
-"""Grounded answers: retrieve -> pack evidence -> generate -> check every claim -> cite.
+"""Grounded answers: retrieve -> judge -> pack evidence -> generate -> check every claim -> cite.
 
-One streaming implementation (``Answerer.stream``) yields each claim only once it is complete
-and checked; ``Answerer.answer`` consumes the same stream. When the model's text holds no
-supported claim the answer falls back to the best evidence sentences (``mode: extractive``);
-when the evidence does not answer the question it abstains.
+Retrieval finds candidate sentences; ``service.answerability.Judge`` ranks them by how directly
+they state the asked-for fact and decides whether any does (else the answer abstains). The
+model sees the best sentences, numbered, answer sentences first. Its claims may only cite
+sentences that answer the question, and each citation is checked (``service.citations``).
+
+One streaming implementation (``Answerer.stream``) yields each claim once it is complete and
+checked; ``Answerer.answer`` consumes the same stream. When the model's text holds no supported
+claim the answer quotes the answer sentences (``mode: extractive``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections.abc import Generator as Gen
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from index.errors import NewsdeskError
 from index.search import Evidence, Searcher
 from index.store import Filters
 from service import prompts
-from service.citations import CheckedClaim, CitationChecker, Claim, content_words, parse_claims
+from service.answerability import Judge, looks_like_injection
+from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 
 log = logging.getLogger(__name__)
@@ -27,6 +36,8 @@ log = logging.getLogger(__name__)
 ABSTAIN_MESSAGE = "The indexed articles do not answer this question."
 _REFUSAL = re.compile(r"NOT\s+IN\s+(THE\s+)?SOURCES?", re.IGNORECASE)
 _FLUSH = re.compile(r"[.!?\]\n]")
+_TEMPLATE_TOKENS = 8  # per chat message: role markers of a typical chat template
+_SAFETY_TOKENS = 16
 
 Mode = Literal["generative", "extractive", "abstained"]
 
@@ -89,6 +100,15 @@ class AnswerResult:
         return asdict(self)
 
 
+@dataclass
+class Plan:
+    """Evidence chosen for one question: ``answers`` are its first positions (1-based)."""
+
+    evidence: list[Evidence]
+    answers: int  # how many leading sentences were selected as the answer
+    allowed: set[int]  # positions a claim may cite: sentences that could hold the asked-for fact
+
+
 class _Numbering:
     """Maps evidence positions to citation ids in order of first use."""
 
@@ -126,6 +146,7 @@ class Answerer:
     def __init__(
         self, searcher: Searcher, generator: Generator, checker: CitationChecker, *,
         top_k: int = 10, min_relevance: float = 0.3, max_tokens: int = 256, temperature: float = 0.0,
+        candidates: int = 30,
     ) -> None:
         self.searcher = searcher
         self.generator = generator
@@ -134,32 +155,91 @@ class Answerer:
         self.min_relevance = min_relevance
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self.candidates = candidates
+        self._judge: Judge | None = None
+        self._judge_version = -1
+        self._lock = threading.Lock()
 
     # ---- evidence -----------------------------------------------------------------------
-    def retrieve(self, question: str, filters: Filters | None, top_k: int | None) -> list[Evidence]:
-        """Evidence for ``question``; empty when nothing relevant is indexed."""
-        evidence = self.searcher.search(question, filters, top_k or self.top_k, min_relevance=self.min_relevance)
-        qwords = content_words(question)
-        # The question must share meaning with the evidence, not only topic words with one line.
-        if evidence and qwords and not any(qwords & content_words(e.text) for e in evidence):
-            return []
-        return evidence
+    def judge(self) -> Judge:
+        """The answerability judge, with IDF statistics of the current index."""
+        store = self.searcher.store
+        with self._lock:
+            if self._judge is None or self._judge_version != store.version:
+                texts = (text for _, _, text in store.iter_current_sentences())
+                self._judge = Judge.from_texts(texts, embedder=self.searcher.embedder)
+                self._judge_version = store.version
+            return self._judge
 
-    def pack(self, question: str, evidence: list[Evidence], max_tokens: int) -> tuple[list[dict[str, str]], list[Evidence]]:
-        """Prompt messages holding as many whole evidence sentences as the context allows."""
-        budget = context_size(self.generator) - max_tokens - 16
-        kept = list(evidence)
-        while True:
+    def plan(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Plan | None:
+        """Evidence for ``question``, answer sentences first; None when none answers it."""
+        k = top_k or self.top_k
+        found = self.searcher.search(question, filters, max(k, self.candidates), min_relevance=self.min_relevance)
+        safe = [e for e in found if not looks_like_injection(e.text)]
+        if len(safe) < len(found):
+            log.warning("left out %d evidence sentence(s) that address AI systems", len(found) - len(safe))
+        if not safe:
+            return None
+        judge = self.judge()
+        articles: dict[str, list[str]] = {}
+        for e in safe:
+            articles.setdefault(e.article_id, [_date_words(e.published_at)]).append(e.text)
+        judged = judge.judge(question, safe, {a: "\n".join(t) for a, t in articles.items()})
+        picks = judge.select(question, judged)
+        if not picks:
+            return None
+        rest = [j for j in judged if j not in picks][: max(0, k - len(picks))]
+        ordered = picks + rest
+        # a claim may cite a sentence that could hold the answer: right kind of fact, right names/dates
+        allowed = {i + 1 for i, j in enumerate(ordered) if j.typed and j.constrained}
+        return Plan([j.evidence for j in ordered], len(picks), allowed)
+
+    def retrieve(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> list[Evidence]:
+        """Evidence for ``question`` (answer sentences first); empty when nothing answers it."""
+        plan = self.plan(question, filters, top_k)
+        return plan.evidence if plan else []
+
+    def pack(
+        self, question: str, evidence: list[Evidence], max_tokens: int,
+    ) -> tuple[list[dict[str, str]], list[Evidence]]:
+        """Prompt messages holding as many whole evidence sentences as the context allows.
+
+        Tokens are counted with the generator's own tokenizer; the lowest-ranked sentence goes
+        first, and a sentence is never cut.
+        """
+        budget = context_size(self.generator) - max_tokens - _SAFETY_TOKENS
+
+        def size(kept: list[Evidence]) -> tuple[int, list[dict[str, str]]]:
             messages = prompts.render("answer", question=question, evidence=kept)
-            used = sum(count_tokens(self.generator, m["content"]) + 8 for m in messages)
-            if used <= budget:
-                return messages, kept
-            if len(kept) <= 1:
-                raise ContextTooLong(
-                    f"the question needs {used} tokens but the model's context leaves {budget}: "
-                    "shorten the question or raise NEWSDESK_N_CTX"
-                )
-            kept.pop()  # the lowest-ranked sentence goes first; sentences are never cut
+            return sum(count_tokens(self.generator, m["content"]) + _TEMPLATE_TOKENS for m in messages), messages
+
+        lo, hi = 1, len(evidence)  # largest prefix that fits, by bisection
+        used = size(evidence[:1])[0]
+        if used > budget:
+            raise ContextTooLong(
+                f"the question needs {used} tokens but the model's context leaves {budget}: "
+                "shorten the question, lower max_tokens or raise NEWSDESK_N_CTX"
+            )
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if size(evidence[:mid])[0] <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        return size(evidence[:lo])[1], evidence[:lo]
+
+    def _vectors(self, evidence: Sequence[Evidence]) -> np.ndarray | None:
+        """Stored embeddings of the evidence sentences (None if any is missing)."""
+        try:
+            hits = self.searcher.store.fetch_sentences([e.key for e in evidence], with_vectors=True)
+        except Exception:  # a store without vectors: the checker embeds the sentences itself
+            log.debug("stored vectors unavailable", exc_info=True)
+            return None
+        by_key = {(h.article_id, h.index): h.embedding for h in hits}
+        rows = [by_key.get(e.key) for e in evidence]
+        if any(r is None for r in rows):
+            return None
+        return np.stack([r for r in rows if r is not None])
 
     # ---- the stream ---------------------------------------------------------------------
     def stream(
@@ -168,84 +248,120 @@ class Answerer:
     ) -> Iterator[ClaimEvent | AnswerResult]:
         """Yield each checked claim as soon as it is known, then the full AnswerResult."""
         t0 = time.perf_counter()
-        evidence = self.retrieve(question, filters, top_k)
-        timings = {"retrieval_ms": round((time.perf_counter() - t0) * 1000, 1)}
-        if not evidence:
+        plan = self.plan(question, filters, top_k)
+        timings = {"retrieval_ms": _ms(t0)}
+        if plan is None:
             yield self._abstain(timings)
             return
         limit = max_tokens or self.max_tokens
-        messages, evidence = self.pack(question, evidence, limit)
-        numbering = _Numbering(evidence)
-        claims: list[ClaimOut] = []
-        stats = {"dropped": 0, "reattached": 0, "unsupported": 0}
+        messages, evidence = self.pack(question, plan.evidence, limit)
+        run = _Run(self.checker, evidence, self._vectors(evidence), {p for p in plan.allowed if p <= len(evidence)})
         t1 = time.perf_counter()
+        text = yield from self._generate(messages, run, timings, t0, limit, temperature, stop)
+        timings["generation_ms"] = _ms(t1)
+        refused = bool(_REFUSAL.search(text))
+        if not refused:
+            yield from run.check_all(parse_claims(text)[run.done :])
+        mode: Mode = "generative"
+        if not any(c.supported for c in run.claims):
+            if refused:
+                log.info("the model found no answer in the sources")
+                yield self._abstain(timings, run.stats)
+                return
+            mode = "extractive"
+            for position in range(1, min(plan.answers, len(evidence)) + 1):
+                yield run.emit(CheckedClaim(evidence[position - 1].text, [position], True, 1.0))
+        supported = [c for c in run.claims if c.supported]
+        answer = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in supported)
+        timings["check_ms"] = round(run.check_s * 1000, 1)
+        timings["total_ms"] = _ms(t0)
+        yield AnswerResult(answer, False, mode, run.claims, run.numbering.citations, model_id(self.generator),
+                           timings, run.stats)
+
+    def _generate(
+        self, messages: list[dict[str, str]], run: _Run, timings: dict[str, float], t0: float, limit: int,
+        temperature: float | None, stop: list[str] | None,
+    ) -> Gen[ClaimEvent, None, str]:
+        """Stream the model's reply, yielding claims as they complete; returns the full text."""
         text = ""
-        done = 0
-        pieces = self.generator.stream(messages, max_tokens=limit, temperature=self.temperature if temperature is None else temperature, stop=stop)
+        temp = self.temperature if temperature is None else temperature
+        pieces = self.generator.stream(messages, max_tokens=limit, temperature=temp, stop=stop)
         try:
             for piece in pieces:
                 if "first_token_ms" not in timings:
-                    timings["first_token_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+                    timings["first_token_ms"] = _ms(t0)
                 text += piece
-                if not _FLUSH.search(piece):
-                    continue
-                parsed = parse_claims(text)
-                for claim in parsed[done:-1]:  # all but the last claim are complete
-                    yield from self._check(claim, evidence, numbering, claims, stats)
-                done = max(done, len(parsed) - 1)
+                if _FLUSH.search(piece) and not _REFUSAL.search(text):
+                    parsed = parse_claims(text)
+                    yield from run.check_all(parsed[run.done : -1])  # the last claim may be unfinished
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:
                 close()
-        timings["generation_ms"] = round((time.perf_counter() - t1) * 1000, 1)
-        refused = bool(_REFUSAL.search(text))
-        if not refused:
-            for claim in parse_claims(text)[done:]:
-                yield from self._check(claim, evidence, numbering, claims, stats)
-        mode: Mode = "generative"
-        if not any(c.supported for c in claims):
-            if refused:
-                yield self._abstain(timings, stats)
-                return
-            mode = "extractive"
-            for checked in self._extractive(question, evidence):
-                event = numbering.emit(checked)
-                claims.append(event.claim)
-                yield event
-        supported = [c for c in claims if c.supported]
-        answer = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in supported)
-        timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        yield AnswerResult(answer, False, mode, claims, numbering.citations, model_id(self.generator), timings, stats)
-
-    def _check(self, claim: Claim, evidence: list[Evidence], numbering: _Numbering,
-               claims: list[ClaimOut], stats: dict[str, int]) -> Iterator[ClaimEvent]:
-        checked = self.checker.check(claim, evidence)
-        stats["dropped"] += len(checked.dropped)
-        stats["reattached"] += int(checked.reattached)
-        if not checked.supported:
-            stats["unsupported"] += 1
-            claims.append(ClaimOut(checked.text, [], False, round(checked.support, 3)))
-            log.info("unsupported claim held back: %r", checked.text)
-            return
-        event = numbering.emit(checked)
-        claims.append(event.claim)
-        yield event
-
-    def _extractive(self, question: str, evidence: list[Evidence]) -> list[CheckedClaim]:
-        """The best one or two evidence sentences, quoted and cited as they stand."""
-        qwords = content_words(question)
-        ranked = sorted(range(len(evidence)), key=lambda i: (len(qwords & content_words(evidence[i].text)), evidence[i].relevance), reverse=True)
-        picks = [ranked[0]]
-        if len(ranked) > 1 and evidence[ranked[1]].relevance >= max(self.min_relevance, evidence[ranked[0]].relevance - 0.1):
-            picks.append(ranked[1])
-        return [CheckedClaim(evidence[i].text, [i + 1], True, 1.0) for i in picks]
+        return text
 
     def _abstain(self, timings: dict[str, float], stats: dict[str, int] | None = None) -> AnswerResult:
         return AnswerResult(ABSTAIN_MESSAGE, True, "abstained", [], [], model_id(self.generator), timings, stats or {})
 
-    def answer(self, question: str, filters: Filters | None = None, top_k: int | None = None, **options: Any) -> AnswerResult:
+    def answer(
+        self, question: str, filters: Filters | None = None, top_k: int | None = None, **options: Any,
+    ) -> AnswerResult:
         """The complete answer, built from the same stream."""
         for event in self.stream(question, filters, top_k, **options):
             if isinstance(event, AnswerResult):
                 return event
         raise RuntimeError("answer stream ended without a result")  # pragma: no cover
+
+
+class _Run:
+    """The checking state of one answer: claims so far, citation numbering, counters."""
+
+    def __init__(self, checker: CitationChecker, evidence: list[Evidence], vectors: np.ndarray | None,
+                 allowed: set[int]) -> None:
+        self.checker = checker
+        self.evidence = evidence
+        self.vectors = vectors
+        self.allowed = allowed
+        self.numbering = _Numbering(evidence)
+        self.claims: list[ClaimOut] = []
+        self.stats = {"claims": 0, "dropped": 0, "reattached": 0, "unsupported": 0}
+        self.done = 0
+        self.check_s = 0.0
+
+    def check_all(self, claims: Sequence[Claim]) -> Iterator[ClaimEvent]:
+        for claim in claims:
+            self.done += 1
+            t = time.perf_counter()
+            checked = self.checker.check(claim, self.evidence, vectors=self.vectors, allowed=self.allowed)
+            self.check_s += time.perf_counter() - t
+            self.stats["claims"] += 1
+            self.stats["dropped"] += len(checked.dropped)
+            self.stats["reattached"] += int(checked.reattached)
+            if not checked.supported:
+                self.stats["unsupported"] += 1
+                self.claims.append(ClaimOut(checked.text, [], False, round(checked.support, 3)))
+                log.info("unsupported claim held back: %r", checked.text)
+                continue
+            yield self.emit(checked)
+
+    def emit(self, checked: CheckedClaim) -> ClaimEvent:
+        event = self.numbering.emit(checked)
+        self.claims.append(event.claim)
+        return event
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def _date_words(published_at: str) -> str:
+    """'2026-11-05T...' -> '5 November 2026', so a question's month and year can match the article date."""
+    try:
+        year, month, day = int(published_at[:4]), int(published_at[5:7]), int(published_at[8:10])
+        return f"{day} {_MONTH_NAMES[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return ""

@@ -1,15 +1,18 @@
 """Parse ``[n]`` markers out of generated text and check each claim against its sources.
 
-A claim's support for one cited sentence mixes embedding similarity with lexical evidence:
-the claim's content words should appear in the cited text, and its names, numbers and dates
-must. Citations below the threshold are dropped; a claim left without any is re-attached to
-the best supporting evidence sentence if one clears the threshold, else marked unsupported.
+A claim's support by one cited sentence mixes embedding similarity with lexical evidence: the
+share of the claim's content words found in the cited text, times a penalty for each hard fact
+that does not match: a number missing from the sentence, a name missing from the sentence and
+its article's title, or opposite polarity ("was cancelled" against "no notice that it ended").
+One such mismatch puts a claim below the default threshold whatever its similarity.
+Citations below the threshold are dropped; a claim left without any is re-attached to the best
+supporting evidence sentence if one clears the threshold, else marked unsupported.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,14 +20,14 @@ import numpy as np
 from index.embedder import Embedder
 from index.search import Evidence
 from index.sentences import split_sentences
+from service.answerability import STOPWORDS, content_stems, names, numbers
 
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+\s*[.!?]?\s*$")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:]*%?")
-_NUMBER = re.compile(r"\d")
-STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "he", "she", "they", "them", "his", "her", "their", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "why", "how", "not", "no", "do", "does", "did", "has", "have", "had", "will", "would", "can", "could", "should", "may", "might", "must", "shall", "than", "then", "so", "such", "also", "about", "into", "over", "after", "before", "said", "says", "say", "according", "per", "while", "during", "up", "down", "out", "off", "very", "more", "most", "some", "any", "all", "each", "both", "other", "another", "just", "only", "our", "we", "you", "your", "i", "me", "my", "us", "one"]
-)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|neither|nor|without|cannot)\b|n['\u2019]t\b", re.IGNORECASE)
+
+__all__ = ["STOPWORDS", "CheckedClaim", "CitationChecker", "Claim", "markers_in", "parse_claims", "strip_markers"]
 
 
 @dataclass
@@ -80,44 +83,31 @@ def parse_claims(text: str) -> list[Claim]:
     return claims
 
 
-def _stem(word: str) -> str:
-    w = word.lower().strip("'\u2019").replace(",", "")
-    for suffix in ("'s", "\u2019s", "ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 2 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
-
-
 def content_words(text: str) -> set[str]:
     """Stemmed words that carry meaning (no stopwords)."""
-    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS}
+    return content_stems(text)
 
 
-def key_terms(text: str) -> set[str]:
-    """Numbers and proper names: facts a citation must contain verbatim (stemmed)."""
-    words = _WORD.findall(text)
-    keys = set()
-    for i, w in enumerate(words):
-        if _NUMBER.search(w):
-            keys.add(w.rstrip(".,:").replace(",", ""))
-        elif w[0].isupper() and i > 0 and w.lower() not in STOPWORDS:
-            keys.add(_stem(w))
-    return keys
+def negated(text: str) -> bool:
+    """Whether ``text`` holds a negation word."""
+    return bool(_NEGATION.search(text))
 
 
-def _plain_numbers(text: str) -> set[str]:
-    return {w.rstrip(".,:").replace(",", "") for w in _WORD.findall(text) if _NUMBER.search(w)}
+def mismatches(claim: str, cited: str, title: str = "") -> int:
+    """Hard facts of ``claim`` that ``cited`` contradicts or lacks (numbers, names, polarity)."""
+    missing = len(numbers(claim) - numbers(cited))
+    missing += len(names(claim) - names(f"{cited} {title}") - {w.lower() for w in _WORD.findall(cited + " " + title)})
+    missing += int(negated(claim) != negated(cited))
+    return missing
 
 
-def lexical_support(claim: str, cited: str) -> float:
-    """Share of the claim's content words found in ``cited``, halved for each missing key term."""
-    words = content_words(claim)
+def lexical_support(claim: str, cited: str, title: str = "") -> float:
+    """Share of the claim's content words found in ``cited``, halved for each mismatched hard fact."""
+    words = content_stems(claim)
     if not words:
         return 0.0
-    have = content_words(cited) | _plain_numbers(cited)
-    overlap = len(words & have) / len(words)
-    missing = len(key_terms(claim) - have)
-    return overlap * (0.5**missing)
+    overlap = len(words & (content_stems(cited) | content_stems(title))) / len(words)
+    return overlap * 0.5 ** mismatches(claim, cited, title)
 
 
 class CitationChecker:
@@ -127,25 +117,44 @@ class CitationChecker:
         self.embedder = embedder
         self.threshold = threshold
 
-    def scores(self, claim: str, evidence: Sequence[Evidence]) -> np.ndarray:
-        """Support of ``claim`` by each evidence sentence, in [0, 1]."""
+    def scores(self, claim: str, evidence: Sequence[Evidence], vectors: np.ndarray | None = None) -> np.ndarray:
+        """Support of ``claim`` by each evidence sentence, in [0, 1].
+
+        ``vectors`` (one row per evidence sentence) saves re-embedding stored sentences.
+        """
         if not evidence:
             return np.zeros(0, np.float32)
-        vecs = self.embedder.embed([claim, *[e.text for e in evidence]], "document")
-        sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
-        lex = np.array([lexical_support(claim, e.text) for e in evidence], np.float32)
-        return 0.5 * sims + 0.5 * lex
+        if vectors is None or len(vectors) != len(evidence):
+            vecs = self.embedder.embed([claim, *[e.text for e in evidence]], "document")
+            claim_vec, vectors = vecs[0], vecs[1:]
+        else:
+            claim_vec = self.embedder.embed([claim], "document")[0]
+        sims = np.clip(vectors @ claim_vec, 0.0, 1.0)
+        words = content_stems(claim)
+        out = np.zeros(len(evidence), np.float32)
+        for i, e in enumerate(evidence):
+            overlap = len(words & (content_stems(e.text) | content_stems(e.title))) / len(words) if words else 0.0
+            out[i] = (0.5 * sims[i] + 0.5 * overlap) * 0.5 ** mismatches(claim, e.text, e.title)
+        return out
 
-    def check(self, claim: Claim, evidence: Sequence[Evidence]) -> CheckedClaim:
-        """Keep the citations that support ``claim``; re-attach or flag when none do."""
-        scores = self.scores(claim.text, evidence)
-        valid = [m for m in claim.markers if 1 <= m <= len(evidence)]
+    def check(
+        self, claim: Claim, evidence: Sequence[Evidence], *, vectors: np.ndarray | None = None,
+        allowed: Collection[int] | None = None,
+    ) -> CheckedClaim:
+        """Keep the citations that support ``claim``; re-attach or flag when none do.
+
+        ``allowed`` (1-based positions) limits which sentences the claim may cite (for example the
+        ones that answer the question); ``None`` allows all.
+        """
+        scores = self.scores(claim.text, evidence, vectors)
+        valid = [m for m in claim.markers if 1 <= m <= len(evidence) and (allowed is None or m in allowed)]
         kept = [m for m in valid if scores[m - 1] >= self.threshold]
         dropped = [m for m in claim.markers if m not in kept]
         if kept:
             return CheckedClaim(claim.text, kept, True, float(max(scores[m - 1] for m in kept)), dropped=dropped)
-        if len(scores):
-            best = int(np.argmax(scores))
+        candidates = [i for i in range(len(scores)) if allowed is None or i + 1 in allowed]
+        if candidates:
+            best = max(candidates, key=lambda i: float(scores[i]))
             if scores[best] >= self.threshold:
                 return CheckedClaim(claim.text, [best + 1], True, float(scores[best]), reattached=True, dropped=dropped)
         top = float(scores.max()) if len(scores) else 0.0

@@ -74,42 +74,75 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) ->
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs (.md .txt .html .json .jsonl)")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, feeds, URLs (.md .txt .html .json .jsonl .rss)")],
     verbose: Annotated[bool, typer.Option("--verbose")] = False,
 ) -> None:
-    """Add articles to the index (re-ingesting unchanged articles is a no-op)."""
-    from index.articles import build_article
-    from index.loaders import load
-    from index.store import IngestResult
+    """Add articles to the index (re-ingesting unchanged articles is a no-op).
+
+    If a `newsdesk serve` owns the data dir, the articles are sent to it over HTTP.
+    """
     from service import datalock
-    from service.runtime import build_index
 
     _logging(verbose)
     settings = _settings()
+    if settings.chroma_mode != "embedded":
+        _ingest_local(paths, settings)
+        return
     try:
-        lock = datalock.acquire(settings.data_dir, role="ingest") if settings.chroma_mode == "embedded" else None
+        lock = datalock.acquire(settings.data_dir, role="ingest")
     except datalock.DataDirBusy as exc:
-        _fail(f"{exc}. Send articles to the running server (POST /v1/articles) or stop it first.")
-    loaded = list(load(paths))
-    if not loaded:
-        _fail("no article files found in " + " ".join(paths))
+        url = datalock.server_url(exc.owner)
+        if url is None:
+            _fail(f"{exc}. Wait for it to finish, or set NEWSDESK_DATA_DIR to another folder.")
+        _ingest_remote(paths, settings, str(url))
+        return
+    try:
+        _ingest_local(paths, settings)
+    finally:
+        lock.release()
+
+
+def _ingest_local(paths: list[str], settings: Settings) -> None:
+    from service.ingestion import LocalSink
+    from service.runtime import build_index
+
     try:
         _, store = build_index(settings)
     except NewsdeskError as exc:
         _fail(str(exc))
-    results: list[tuple[str, IngestResult]] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
+    _ingest_with(paths, settings, LocalSink(store), batch_size=32)
+
+
+def _ingest_remote(paths: list[str], settings: Settings, url: str) -> None:
+    from service.ingestion import RemoteSink, ServerUnreachable
+
+    sink = RemoteSink(url, api_key=settings.api_key)
+    try:
+        sink.check(timeout_s=1.0)
+    except ServerUnreachable as exc:
+        _fail(f"{settings.data_dir} is owned by a newsdesk server, but {exc}. Restart that server (or stop it) "
+              "and run ingest again, or POST the articles to it yourself.")
+    err.print(f"a newsdesk server owns {settings.data_dir}: sending the articles to {url}")
+    try:
+        _ingest_with(paths, settings, sink, batch_size=16)
+    except ServerUnreachable as exc:
+        _fail(f"{exc}. Articles sent before this point are stored; run ingest again to send the rest.")
+
+
+def _ingest_with(paths: list[str], settings: Settings, sink: Any, *, batch_size: int) -> None:
+    from index.fetch import Fetcher
+    from index.loaders import load
+    from service import ingestion
+
+    fetcher = Fetcher()
+    loaded = list(load(paths, fetcher=fetcher))
+    if not loaded:
+        _fail("no article files found in " + " ".join(paths))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
         task = bar.add_task("ingesting", total=len(loaded))
-        for item in loaded:
-            if item.record is None:
-                results.append((item.origin, IngestResult("", "error", 0, item.error)))
-            else:
-                try:
-                    results.append((item.origin, store.upsert(build_article(item.record, max_chars=settings.max_article_chars))))
-                except NewsdeskError as exc:
-                    results.append((item.origin, IngestResult(str(item.record.get("id") or ""), "error", 0, str(exc))))
-            bar.advance(task)
-    del lock
+        results = ingestion.run(loaded, sink, max_chars=settings.max_article_chars, fetcher=fetcher,
+                                batch_size=batch_size, advance=lambda n: bar.advance(task, n))
     _summary(results)
     if any(r.status == "error" for _, r in results):
         raise typer.Exit(1)

@@ -31,7 +31,8 @@ class Generator(Protocol):
     """Streams the assistant's reply to chat ``messages`` as text pieces."""
 
     def stream(self, messages: Messages, **options: Any) -> Iterator[str]:
-        """Options: ``max_tokens``, ``temperature``, ``stop`` (list of strings)."""
+        """Options: ``max_tokens``, ``temperature``, ``stop`` (list of strings); backends may honour more
+        (llama.cpp: ``seed``, ``grammar``, ``response_format``) and must ignore the rest."""
         ...
 
 
@@ -63,7 +64,9 @@ class LlamaCppGenerator:
             raise ModelUnavailable("llama-cpp-python is not installed: run `make install`") from exc
         log.info("loading GGUF %s (n_ctx=%d, threads=%d)", path, n_ctx, n_threads)
         try:
-            self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+            self.llm = Llama(
+                model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False,
+            )
         except ValueError as exc:
             raise ModelUnavailable(f"cannot load model {path}: {exc}; check NEWSDESK_MODEL_PATH") from exc
         self.n_ctx = n_ctx
@@ -71,34 +74,39 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()  # one llama context runs one generation at a time
 
     def stream(self, messages: Messages, **options: Any) -> Iterator[str]:
+        extra = {k: options[k] for k in ("response_format", "grammar") if options.get(k) is not None}
         with self._lock:
-            pieces = self.llm.create_chat_completion(
+            pieces: Any = self.llm.create_chat_completion(
                 messages=messages,  # type: ignore[arg-type]
                 stream=True,
                 max_tokens=int(options.get("max_tokens") or 256),
                 temperature=float(options.get("temperature") or 0.0),
                 stop=options.get("stop") or None,
                 seed=int(options.get("seed", 0)),
+                **extra,
             )
             try:
                 for piece in pieces:
-                    delta = piece["choices"][0].get("delta", {})  # type: ignore[index]
+                    delta = piece["choices"][0].get("delta", {})
                     text = delta.get("content")
                     if text:
-                        yield text
+                        yield str(text)
             finally:
                 close = getattr(pieces, "close", None)
                 if close is not None:
                     close()  # stops llama.cpp when the consumer goes away
 
     def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` by the GGUF's own tokenizer."""
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
 
 class OpenAICompatGenerator:
     """A remote OpenAI-compatible chat server."""
 
-    def __init__(self, base_url: str, *, api_key: str = "", model: str = "", n_ctx: int = 4096, timeout: float = 120.0) -> None:
+    def __init__(
+        self, base_url: str, *, api_key: str = "", model: str = "", n_ctx: int = 4096, timeout: float = 120.0,
+    ) -> None:
         from openai import OpenAI
 
         self.client = OpenAI(base_url=base_url, api_key=api_key or "none", timeout=timeout, max_retries=0)
@@ -106,11 +114,15 @@ class OpenAICompatGenerator:
         self.model_id = self.model
         self.n_ctx = n_ctx
 
+    def count_tokens(self, text: str) -> int:
+        """A cautious estimate (3 characters per token): the server's tokenizer is not reachable here."""
+        return max(1, len(text) // 3 + 1)
+
     def stream(self, messages: Messages, **options: Any) -> Iterator[str]:
         import openai
 
         try:
-            response = self.client.chat.completions.create(
+            response: Any = self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 stream=True,
@@ -130,7 +142,9 @@ class OpenAICompatGenerator:
 
 def _llama(settings: Settings) -> Generator:
     settings.check_model_file()
-    return LlamaCppGenerator(settings.model_path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, model_id=settings.model_id)
+    return LlamaCppGenerator(
+        settings.model_path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, model_id=settings.model_id,
+    )
 
 
 def _remote(settings: Settings) -> Generator:

@@ -11,6 +11,7 @@ from index.search import Searcher
 from index.store import Store, open_client
 from service.answering import Answerer
 from service.citations import CitationChecker
+from service.gate import gated
 from service.llm import Generator, load_generator
 from service.settings import Settings
 
@@ -58,6 +59,8 @@ def build(
     embedder, store = build_index(settings, embedder=embedder, store=store)
     if generator is None:
         generator = load_generator(settings)
+    # Every job (answers, summaries, chat) shares one model: all generations queue through the Gate.
+    generator = gated(generator, queue_size=settings.queue_size, timeout_s=settings.generation_timeout_s)
     searcher = Searcher(store, embedder)
     checker = CitationChecker(embedder, settings.support_threshold)
     answerer = Answerer(searcher, generator, checker, top_k=settings.top_k, min_relevance=settings.min_relevance,

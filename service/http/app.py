@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from index.embedder import Embedder
 from index.store import Store
-from service.http import answers, articles, errors, health
+from service.http import answers, articles, errors, health, metrics, openai_compat, security
 from service.llm import Generator
 from service.runtime import Newsdesk, build
 from service.settings import Settings
@@ -54,11 +54,16 @@ def create_app(
     app.state.desk = None
     app.state.load_error = None
     errors.install(app)
+    # Middleware added later wraps what came before: CORS outermost, then metrics, key, body limit.
+    security.install(app, settings)
+    metrics.install(app)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["Retry-After"])
     app.include_router(health.router)
     app.include_router(articles.router)
     app.include_router(answers.router)
+    app.include_router(openai_compat.router)
     return app
 
 

@@ -1,0 +1,284 @@
+"""Which retrieved sentences answer the question, and does any? (no model needed)
+
+Retrieval finds sentences *about* the question's topic; an answer needs a sentence that states
+the asked-for fact. Three general tests, none tuned to a question set:
+
+1. **Constraints**: the question's names, numbers and dates must appear in the sentence or in
+   its article (a question about "August" is not answered by October's figure).
+2. **Answer type**: "how many/much", "what rate/cost/..." need a number the question does not
+   already hold; "when" needs a date or time; "who" needs a name the question does not hold.
+3. **Coverage**: most of the question's information (content words weighted by inverse
+   document frequency over the indexed sentences) must be matched by the sentence, or by its
+   article's title, which sets the sentence's context.
+
+Sentences that look like instructions to an AI system (prompt injection) are never evidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.search import Evidence
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+_DATELINE = re.compile(r"^[A-Z][A-Z .'\u2019-]+, [A-Z][a-z]{2,8}\.? \d{1,2} \([^)]{1,80}\) [-\u2013\u2014] ")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_MONTHS = _words(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_DAYS = _words("monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow")
+_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am|pm)|\b\d{1,2}:\d\d\b|\b(?:1[89]|20)\d\d\b", re.I)
+_NUMBER_WORDS = _words(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen twenty "
+    "thirty forty fifty sixty seventy eighty ninety hundred thousand million billion dozen half "
+    "quarter double twice"
+)
+_QUANTITY_NOUNS = _words(
+    "number amount rate price cost costs fee fees salary population score total percentage share "
+    "proportion margin vote figure size value budget sum"
+)
+_QUESTION_WORDS = _words(
+    "how what which who whom whose when where why many much long far old large big high "
+    "does did do is was were are will would can could"
+)
+STOPWORDS = _words(
+    "a an the and or but if of to in on at by for with from as is are was were be been being it its this "
+    "that these those he she they them his her their there here which who whom whose what when where why "
+    "how not no do does did has have had will would can could should may might must shall than then so "
+    "such also about into over after before said says say according per while during up down out off "
+    "very more most some any all each both other another just only our we you your i me my us one"
+)
+_COMPOUND = re.compile(r"\b(?:and|than|compare[ds]?|both|versus|vs)\b", re.IGNORECASE)
+INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:previous|prior|above|earlier|all|any|your)\b"
+    r"[^.]{0,20}\b(?:instructions?|prompts?|rules?|directions?)\b"
+    r"|\b(?:AI|A\.I\.)\s+(?:assistants?|models?|systems?|tools?|chatbots?)\b"
+    r"|\b(?:language models?|LLMs?|chatbots?)\b[^.]{0,40}\b(?:must|should|reply|respond|say|tell)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\breply only with\b|\brespond only with\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """True for a sentence that addresses AI systems with instructions instead of reporting news."""
+    return bool(INJECTION.search(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    from nltk.stem.snowball import SnowballStemmer  # no data download needed
+
+    return SnowballStemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-cased word without possessive endings."""
+    w = word.lower().strip("'\u2019").replace("\u2019", "'")
+    w = w.removesuffix("'s")
+    return w.replace(",", "") if w[:1].isdigit() else str(_stemmer().stem(w))
+
+
+def strip_dateline(text: str) -> str:
+    """A lead sentence without its 'CITY, Nov 3 (Agency) - ' dateline, which is context, not content."""
+    return _DATELINE.sub("", text, count=1)
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning (no stopwords, no question words), in order."""
+    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS]
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry meaning."""
+    return {stem(w) for w in content_words(text)}
+
+
+def numbers(text: str) -> set[str]:
+    """Digit groups with thousands separators removed ('2,100' -> '2100', '4.25%' -> '4.25')."""
+    return {d.replace(",", "").rstrip(".:") for d in _DIGITS.findall(text)}
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not the first word of the text (proper names, roughly)."""
+    words = _WORD.findall(text)
+    return {
+        w.lower().removesuffix("'s").removesuffix("\u2019s")
+        for i, w in enumerate(words)
+        if i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS
+        and w.lower().rstrip(".") not in _MONTHS and w.lower() not in _DAYS
+    }
+
+
+def dates(text: str) -> set[str]:
+    """Month (as three letters: 'November' -> 'nov') and weekday words in ``text``."""
+    found = set()
+    for w in _WORD.findall(text):
+        w = w.lower().rstrip(".")
+        if w in _MONTHS:
+            found.add(w[:3])
+        elif w in _DAYS:
+            found.add(w)
+    return found
+
+
+def expected_type(question: str) -> str:
+    """'number', 'date', 'name' or 'any': what kind of fact answers ``question``."""
+    q = question.lower().strip()
+    words = _WORD.findall(q)
+    head = " ".join(words[:3])
+    if re.match(r"(how (many|much|long|far|old|large|big|high|tall|deep|heavy|often)\b|by (what|how much)\b)", head):
+        return "number"
+    if re.match(r"(when|what (time|date|day|year|month)|which (day|date|year|month)|by when)\b", head):
+        return "date"
+    if re.match(r"(who|whom|whose)\b", head):
+        return "name"
+    if words[:1] in (["what"], ["which"]) and _QUANTITY_NOUNS & set(words[1:6]):
+        return "number"
+    return "any"
+
+
+def has_type(kind: str, question: str, text: str) -> bool:
+    """True when ``text`` holds a fact of ``kind`` that ``question`` does not already hold."""
+    if kind == "number":
+        fresh = numbers(text) - numbers(question)
+        return bool(fresh) or any(w.lower() in _NUMBER_WORDS for w in _WORD.findall(text))
+    if kind == "date":
+        return bool(dates(text) - dates(question)) or bool(_TIME.search(text))
+    if kind == "name":
+        return bool(names(text) - names(question))
+    return True
+
+
+@dataclass
+class Judged:
+    """One candidate sentence with its evidence scores."""
+
+    evidence: Evidence
+    score: float  # rank score: higher states the asked-for fact more directly
+    coverage: float  # IDF-weighted share of the question matched by sentence (+ title), in [0, 1]
+    typed: bool  # holds a fact of the expected answer type
+    constrained: bool  # the question's names, numbers and dates are in the sentence or its context
+    covered: set[str]  # question words the sentence itself matches
+    min_coverage: float = 0.5
+
+    @property
+    def answers(self) -> bool:
+        """Whether this sentence can answer the question on its own evidence."""
+        return self.typed and self.constrained and self.coverage >= self.min_coverage
+
+
+class Judge:
+    """Ranks candidate sentences by how directly they answer a question, and decides answerability.
+
+    A question word counts as matched when the sentence has the same stem, or (with an
+    embedder) a word whose vector is at least ``synonym_similarity`` close: "vessels" is matched
+    by "ships", "cars" by "vehicles". A word matched only by the title counts half.
+    """
+
+    def __init__(
+        self, document_frequency: dict[str, int], n_documents: int, *, embedder: Embedder | None = None,
+        min_coverage: float = 0.5, synonym_similarity: float = 0.6,
+    ) -> None:
+        self.df = document_frequency
+        self.n = max(1, n_documents)
+        self.embedder = embedder
+        self.min_coverage = min_coverage
+        self.synonym_similarity = synonym_similarity
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], **options: Any) -> Judge:
+        """IDF statistics over ``texts`` (the indexed sentences)."""
+        df: dict[str, int] = {}
+        n = 0
+        for text in texts:
+            n += 1
+            for s in content_stems(text):
+                df[s] = df.get(s, 0) + 1
+        return cls(df, n, **options)
+
+    def idf(self, stemmed: str) -> float:
+        """Inverse document frequency; unseen words weigh most."""
+        return math.log((self.n + 1) / (self.df.get(stemmed, 0) + 0.5))
+
+    def _word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        assert self.embedder is not None
+        new = [w for w in dict.fromkeys(words) if w not in self._vectors]
+        if new:
+            if len(self._vectors) > 50_000:
+                self._vectors.clear()
+            for word, vec in zip(new, self.embedder.embed(new, "document"), strict=True):
+                self._vectors[word] = vec
+        return np.stack([self._vectors[w] for w in words])
+
+    def _synonyms(self, missing: Sequence[str], words: Sequence[str]) -> set[str]:
+        """The ``missing`` question words that some word of ``words`` means nearly the same as."""
+        if self.embedder is None or not missing or not words:
+            return set()
+        sims = self._word_vectors(missing) @ self._word_vectors(words).T
+        return {w for w, row in zip(missing, sims, strict=True) if float(row.max()) >= self.synonym_similarity}
+
+    def judge(
+        self, question: str, evidence: Sequence[Evidence], articles: dict[str, str] | None = None,
+    ) -> list[Judged]:
+        """Score every candidate, best first; ``articles`` maps article ids to their text (constraints)."""
+        q_words = {stem(w): w.lower() for w in content_words(question)}
+        weight = {s: self.idf(s) for s in q_words}
+        total = sum(weight.values()) or 1.0
+        kind = expected_type(question)
+        need = names(question) | dates(question) | numbers(question)
+        out = []
+        for e in evidence:
+            body = strip_dateline(e.text)
+            words = content_words(body)
+            context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])
+            exact = set(q_words) & {stem(w) for w in words}
+            missing = sorted(q_words[s] for s in set(q_words) - exact)
+            near = {stem(w) for w in self._synonyms(missing, sorted({w.lower() for w in words}))}
+            in_title = (set(q_words) & context) - exact - near
+            lexical = (sum(weight[s] for s in exact) + 0.5 * sum(weight[s] for s in in_title)) / total
+            coverage = lexical + sum(weight[s] for s in near) / total
+            typed = has_type(kind, question, body)
+            article = f"{e.title}\n{(articles or {}).get(e.article_id, e.text)}"
+            constrained = not (need - names(article) - dates(article) - numbers(article))
+            score = e.relevance + lexical + (0.3 if typed else 0.0)
+            out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage))
+        out.sort(key=lambda j: j.score, reverse=True)
+        return out
+
+    def select(self, question: str, judged: Sequence[Judged], limit: int = 3) -> list[Judged]:
+        """The answer sentences: the best answering one, plus any that add much unmatched question weight."""
+        answering = [j for j in judged if j.answers]
+        if not answering:
+            return []
+        picks = [answering[0]]
+        if not _COMPOUND.search(question):  # a single question is answered by its best sentence
+            return picks
+        covered = set(answering[0].covered)
+        q_stems = content_stems(question)
+        total = sum(self.idf(w) for w in q_stems) or 1.0
+        for j in answering[1:]:
+            left = sum(self.idf(w) for w in q_stems - covered)
+            if len(picks) >= limit or left < 0.3 * total:  # the picks already cover most of the question
+                break
+            gain = sum(self.idf(w) for w in j.covered - covered)
+            if gain >= 0.5 * left:
+                picks.append(j)
+                covered |= j.covered
+        return picks

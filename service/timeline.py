@@ -1,0 +1,259 @@
+"""A story's facts over time: dated events, and later reports that correct or contradict earlier ones.
+
+Dates come from the articles' publication dates and from date expressions in their sentences:
+"Nov 9", "March 14, 2027", and weekdays ("on Tuesday") resolved against the publication date
+(forward for future tense, "due to", "next"; backward otherwise). A regex reads these
+precisely; general date parsers (dateparser) also read "The two-year" or "from the Sun" as
+dates, which would put false events in a timeline.
+
+Corrections: a later sentence that says so ("Correction:", "was wrong"), whose numbers are
+matched to the earlier sentence it corrects and to the corrected statement nearby. Conflicts:
+two reports of the same day (or the same dated event) phrased nearly alike but with different
+numbers, e.g. wire copies that disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+import numpy as np
+
+from index.articles import parse_datetime
+from index.search import near_duplicate
+from index.sentences import Sentence
+from service.answerability import looks_like_injection, numbers, strip_dateline
+from service.salience import ArticleData
+
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                            "nov", "dec"))}
+_MONTH_DAY = re.compile(
+    r"\b(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
+    r"|Nov(?:ember)?|Dec(?:ember)?)\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]?\d|%)(?:,? (\d{4})\b)?"
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"\b(?:(next|last|this) )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_FUTURE = re.compile(r"\b(?:will|due to|is due|are due|expected to|scheduled|plans? to|set to|from today)\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am|pm)", re.I)
+_CORRECTION = re.compile(
+    r"\b(?:correction|corrected|was wrong|were wrong|was incorrect|were incorrect|erroneously|incorrectly"
+    r"|misstated|misreported|clarification)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(r"(?:(?:about|around|some|nearly|almost|over|more than|at least|roughly) )?"
+                       r"\d+(?:[.,:]\d+)*%?(?: (?:million|billion|thousand))?(?: [A-Za-z][\w-]*)?")
+
+Kind = Literal["reported", "scheduled"]
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A sentence's event date and whether it came from the text or the publication date."""
+
+    day: date
+    explicit: bool
+
+
+def published_day(data: ArticleData) -> date | None:
+    """Publication date of an article (None when unknown)."""
+    if not data.meta.published_at:
+        return None
+    return parse_datetime(data.meta.published_at).astimezone(UTC).date()
+
+
+def _month_day(match: re.Match[str], base: date) -> date | None:
+    month = _MONTHS[match.group(1)[:3].lower()]
+    day = int(match.group(2))
+    years = [int(match.group(3))] if match.group(3) else [base.year - 1, base.year, base.year + 1]
+    options = []
+    for year in years:
+        try:
+            options.append(date(year, month, day))
+        except ValueError:
+            continue
+    return min(options, key=lambda d: abs((d - base).days)) if options else None
+
+
+def _weekday(match: re.Match[str], base: date, text: str) -> date:
+    target = _WEEKDAYS.index(match.group(2).lower())
+    ahead = (target - base.weekday()) % 7
+    behind = (base.weekday() - target) % 7
+    if match.group(1) == "next":
+        return base + timedelta(days=ahead or 7)
+    if match.group(1) == "last":
+        return base - timedelta(days=behind or 7)
+    return base + timedelta(days=ahead) if _FUTURE.search(text) else base - timedelta(days=behind)
+
+
+def event_date(text: str, base: date) -> date | None:
+    """The first date the sentence names, resolved against ``base`` (the publication day)."""
+    body = strip_dateline(text)
+    found: list[tuple[int, date]] = []
+    for m in _MONTH_DAY.finditer(body):
+        resolved = _month_day(m, base)
+        if resolved is not None:
+            found.append((m.start(), resolved))
+    explicit_spans = [m.span() for m in _MONTH_DAY.finditer(body)]
+    for m in _WEEKDAY.finditer(body):
+        # "Monday, Nov 9": the explicit date right after the weekday wins.
+        if any(0 <= s - m.end() <= 3 for s, _ in explicit_spans):
+            continue
+        found.append((m.start(), _weekday(m, base, body)))
+    return min(found)[1] if found else None
+
+
+def facts(text: str) -> set[str]:
+    """Numbers a sentence states, without the digits of its dates and clock times."""
+    body = _TIME.sub(" ", _MONTH_DAY.sub(" ", strip_dateline(text)))
+    return numbers(body)
+
+
+def quantity(text: str, value: str) -> str:
+    """The phrase around ``value`` in ``text``: 'about 1,200 dockworkers' for '1200'."""
+    for m in _QUANTITY.finditer(strip_dateline(text)):
+        if value in numbers(m.group()):
+            return m.group()
+    return value
+
+
+def is_correction(text: str) -> bool:
+    """Whether a sentence announces a correction of an earlier report."""
+    return bool(_CORRECTION.search(text))
+
+
+# ---- timeline ---------------------------------------------------------------------------
+@dataclass
+class Event:
+    """A dated sentence for a timeline (not yet numbered)."""
+
+    day: date
+    article: ArticleData
+    sentence: Sentence
+    kind: Kind
+
+
+def events(articles: Sequence[ArticleData], per_article: int = 3, limit: int = 10,
+           skip: frozenset[tuple[str, int]] = frozenset()) -> list[Event]:
+    """A story's dated events in date order: each article's lead plus its other dated sentences."""
+    picked: list[Event] = []
+    for data in articles:
+        pub = published_day(data)
+        if pub is None:
+            continue
+        mine: list[Event] = []
+        for s in data.sentences:
+            if (data.meta.id, s.index) in skip or is_correction(s.text) or looks_like_injection(s.text):
+                continue
+            day = event_date(s.text, pub)
+            if day is None and s.index == 0:
+                day = pub  # the lead reports the news of the day it was published
+            if day is None or not -31 <= (day - pub).days <= 120:
+                continue
+            mine.append(Event(day, data, s, "scheduled" if day > pub else "reported"))
+        picked += mine[:per_article]
+    picked = _distinct(picked)
+    leads = [e for e in picked if e.sentence.index == 0]
+    rest = [e for e in picked if e.sentence.index != 0][: max(0, limit - len(leads))]
+    return sorted([*leads, *rest][:limit], key=lambda e: (e.day, e.article.meta.published_ts, e.sentence.index))
+
+
+def _distinct(items: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    for e in sorted(items, key=lambda e: e.article.meta.published_ts):
+        vec = e.article.vectors[e.sentence.index]
+        if any(o.day == e.day and (near_duplicate(o.sentence.text, e.sentence.text, 0.6)
+                                   or float(o.article.vectors[o.sentence.index] @ vec) >= 0.9) for o in out):
+            continue
+        out.append(e)
+    return out
+
+
+# ---- corrections and conflicts --------------------------------------------------------------
+@dataclass
+class Discrepancy:
+    """A later report that corrects (or differs from) an earlier one; sentences in time order."""
+
+    kind: Literal["correction", "conflict"]
+    earlier: tuple[ArticleData, Sentence]
+    later: list[tuple[ArticleData, Sentence]]  # for a correction: the notice, then the corrected fact
+    old: str
+    new: str
+
+    def text(self) -> str:
+        """One plain sentence saying what differs (its citations are added by the caller)."""
+        e_art = self.earlier[0].meta
+        l_art = self.later[-1][0].meta
+        if self.kind == "correction":
+            return (f"{l_art.source or 'A later report'} ({l_art.published_at[:10]}) corrected a report of "
+                    f"{e_art.published_at[:10]}: {self.new}, not {self.old}.")
+        return (f"Reports differ: {e_art.source or 'one report'} ({e_art.published_at[:10]}) says {self.old}; "
+                f"{l_art.source or 'another'} ({l_art.published_at[:10]}) says {self.new}.")
+
+
+def corrections(articles: Sequence[ArticleData]) -> list[Discrepancy]:
+    """Explicit corrections in later articles, matched to the sentences they correct."""
+    found: list[Discrepancy] = []
+    for later in articles:
+        for s in later.sentences:
+            if not is_correction(s.text):
+                continue
+            old = facts(s.text)
+            earlier = _corrected_sentence(articles, later, s, old)
+            if earlier is None:
+                continue
+            window = later.sentences[s.index + 1 : s.index + 4]
+            fixed = next((w for w in window if facts(w.text) - facts(earlier[1].text)), s)
+            new = sorted(facts(fixed.text) - facts(earlier[1].text))
+            gone = sorted(old & facts(earlier[1].text))
+            if not new or not gone:
+                continue
+            found.append(Discrepancy("correction", earlier, [(later, s), *([(later, fixed)] if fixed != s else [])],
+                                     quantity(earlier[1].text, gone[0]), quantity(fixed.text, new[0])))
+    return found
+
+
+def _corrected_sentence(articles: Sequence[ArticleData], later: ArticleData, notice: Sentence,
+                        old: set[str]) -> tuple[ArticleData, Sentence] | None:
+    best: tuple[float, ArticleData, Sentence] | None = None
+    vec = later.vectors[notice.index]
+    for data in articles:
+        if data.meta.published_ts >= later.meta.published_ts:
+            continue
+        for s in data.sentences:
+            if old & facts(s.text):
+                sim = float(data.vectors[s.index] @ vec)
+                if best is None or sim > best[0]:
+                    best = (sim, data, s)
+    return (best[1], best[2]) if best else None
+
+
+def conflicts(articles: Sequence[ArticleData], similarity: float = 0.85) -> list[Discrepancy]:
+    """Same-day reports of one fact, phrased alike, whose numbers differ both ways."""
+    ordered = sorted(articles, key=lambda a: a.meta.published_ts)
+    found: list[Discrepancy] = []
+    for i, a in enumerate(ordered):
+        pa = published_day(a)
+        for b in ordered[i + 1 :]:
+            pb = published_day(b)
+            if pa is None or pb is None or a.meta.id == b.meta.id:
+                continue
+            sims = a.vectors @ b.vectors.T if len(a.vectors) and len(b.vectors) else np.zeros((0, 0))
+            for sa in a.sentences:
+                for sb in b.sentences:
+                    if sims[sa.index, sb.index] < similarity and not near_duplicate(sa.text, sb.text, 0.5):
+                        continue
+                    if (event_date(sa.text, pa) or pa) != (event_date(sb.text, pb) or pb):
+                        continue  # different days: an update, not a contradiction
+                    only_a, only_b = facts(sa.text) - facts(sb.text), facts(sb.text) - facts(sa.text)
+                    if only_a and only_b:
+                        found.append(Discrepancy("conflict", (a, sa), [(b, sb)], quantity(sa.text, sorted(only_a)[0]),
+                                                 quantity(sb.text, sorted(only_b)[0])))
+    return found
+
+
+def to_day(value: datetime | date) -> str:
+    """ISO date string."""
+    return value.isoformat()[:10]
