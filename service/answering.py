@@ -146,7 +146,7 @@ class Answerer:
     def __init__(
         self, searcher: Searcher, generator: Generator, checker: CitationChecker, *,
         top_k: int = 10, min_relevance: float = 0.3, max_tokens: int = 256, temperature: float = 0.0,
-        candidates: int = 30,
+        candidates: int = 30, max_claims: int = 3,
     ) -> None:
         self.searcher = searcher
         self.generator = generator
@@ -156,6 +156,7 @@ class Answerer:
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.candidates = candidates
+        self.max_claims = max_claims  # the prompt asks for one or two sentences: stop a rambling model
         self._judge: Judge | None = None
         self._judge_version = -1
         self._lock = threading.Lock()
@@ -259,6 +260,7 @@ class Answerer:
         t1 = time.perf_counter()
         text = yield from self._generate(messages, run, timings, t0, limit, temperature, stop)
         timings["generation_ms"] = _ms(t1)
+        run.stats["completion_tokens"] = count_tokens(self.generator, text) if text else 0
         refused = bool(_REFUSAL.search(text))
         if not refused:
             yield from run.check_all(parse_claims(text)[run.done :])
@@ -294,6 +296,9 @@ class Answerer:
                 if _FLUSH.search(piece) and not _REFUSAL.search(text):
                     parsed = parse_claims(text)
                     yield from run.check_all(parsed[run.done : -1])  # the last claim may be unfinished
+                    if run.done >= self.max_claims:
+                        text = "".join(c.text + " " for c in parsed[: run.done])  # drop the unfinished rest
+                        break
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,8 +30,11 @@ from index.store import Filters
 from service.answerability import strip_dateline
 from service.answering import Citation, ClaimOut, _attach
 from service.salience import ArticleData, article_info, load_article, to_citation, to_evidence
-from service.summarizing import NoMatchingArticles, Summarizer, SummaryMode, SummaryResult
+from service.summarizing import NoMatchingArticles, Summarizer, SummaryMode, SummaryResult, summarizer_for
 from service.timeline import Discrepancy, Event, conflicts, corrections, events, is_correction, to_day
+
+if TYPE_CHECKING:
+    from service.runtime import Newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +88,22 @@ def cluster(vectors: np.ndarray, timestamps: Sequence[int], threshold: float = 0
 
 
 def headline_of(primaries: Sequence[ArticleData]) -> ArticleData:
-    """The latest article among those at least as central to the story as the median."""
-    if len(primaries) <= 2:
-        return max(primaries, key=lambda d: (d.relevance, d.meta.published_ts))
+    """The article whose title heads the story: relevant and recent (the latest development).
+
+    Relevance to the topic when there is one, else closeness to the story's centroid; each day
+    after the story's first report adds 0.02, so a settlement outranks the first walkout report.
+    """
+    first = min(d.meta.published_ts for d in primaries)
     cents = np.asarray([d.centroid for d in primaries])
     mean = cents.mean(axis=0)
     closeness = cents @ (mean / (float(np.linalg.norm(mean)) or 1.0))
-    core = [d for d, c in zip(primaries, closeness, strict=True) if c >= float(np.median(closeness))]
-    return max(core, key=lambda d: d.meta.published_ts)
+    use_topic = any(d.relevance for d in primaries)
+
+    def score(i: int) -> float:
+        base = primaries[i].relevance if use_topic else float(closeness[i])
+        return base + 0.02 * (primaries[i].meta.published_ts - first) / 86400.0
+
+    return primaries[max(range(len(primaries)), key=score)]
 
 
 # ---- results ----------------------------------------------------------------------------------
@@ -296,11 +307,13 @@ class Briefer:
 
 
 def outlets(groups: Sequence[Sequence[ArticleData]]) -> list[dict[str, Any]]:
-    """Who covered the story: each source with its articles, earliest source first."""
+    """Who covered the story: each source with its articles (wire copies marked), earliest first."""
+    copy_of = {d.meta.id: g[0].meta.id for g in groups for d in g[1:]}
     by_source: dict[str, list[ArticleData]] = {}
     for data in sorted((d for g in groups for d in g), key=lambda d: d.meta.published_ts):
         by_source.setdefault(data.meta.source or "unknown source", []).append(data)
-    return [{"source": src, "articles": [article_info(d.meta) for d in items]} for src, items in by_source.items()]
+    return [{"source": src, "articles": [{**article_info(d.meta), "copy_of": copy_of.get(d.meta.id, "")}
+                                         for d in items]} for src, items in by_source.items()]
 
 
 def _filters_dict(filters: Filters | None) -> dict[str, Any]:
@@ -311,3 +324,8 @@ def _filters_dict(filters: Filters | None) -> dict[str, Any]:
 
 def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def briefer_for(desk: Newsdesk) -> Briefer:
+    """A Briefer over an assembled core."""
+    return Briefer(summarizer_for(desk))

@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command: serve, ingest, ask, config."""
+"""The ``newsdesk`` command: serve, ingest, ask, summarize, brief, config."""
 
 from __future__ import annotations
 
@@ -190,6 +190,169 @@ def ask(
         console.print("[dim](quoted from the sources: the model's own answer was not supported by them)[/dim]")
     for c in result.citations:
         console.print(f"\n[bold][{c.id}][/bold] {c.title} — {c.source}, {c.published_at[:10]}\n    [dim]{c.url}[/dim]\n    “{c.text}”", highlight=False)
+
+
+# ---- summarize and brief -------------------------------------------------------------------
+def _owner_or_lock(settings: Settings, role: str) -> tuple[Any, str | None]:
+    """(lock, None) when this process may open the index; (None, url) when a server owns it."""
+    from service import datalock
+
+    if settings.chroma_mode != "embedded":
+        return None, None
+    try:
+        return datalock.acquire(settings.data_dir, role=role), None
+    except datalock.DataDirBusy as exc:
+        url = datalock.server_url(exc.owner)
+        if url is None:
+            _fail(f"{exc}. Wait for it to finish, or set NEWSDESK_DATA_DIR to another folder.")
+        return None, url
+
+
+def _post(url: str, path: str, body: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """POST to the server that owns the data dir; its error message, or an unreachable server, exits 1."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
+    try:
+        with err.status(f"a newsdesk server owns {settings.data_dir}: asking it at {url}{path}"):
+            response = httpx.post(url + path, json=body, headers=headers, timeout=settings.generation_timeout_s * 10)
+    except httpx.HTTPError as exc:
+        _fail(f"{settings.data_dir} is owned by a newsdesk server at {url}, which did not answer ({exc}). "
+              "Restart or stop that server, or set NEWSDESK_DATA_DIR to another folder.")
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    if response.status_code >= 400:
+        _fail(str(data.get("error", {}).get("message") or f"the server answered HTTP {response.status_code}"))
+    return dict(data)
+
+
+def _filters_or_fail(ids: list[str], source: list[str] | None, since: str, until: str) -> Any:
+    from index.store import Filters
+
+    filters = Filters(article_ids=tuple(ids), sources=tuple(source or ()), since=since, until=until)
+    try:
+        filters.bounds()
+    except NewsdeskError as exc:
+        _fail(f"{exc} (use --since/--until like 2026-11-03)")
+    return filters
+
+
+@app.command()
+def summarize(
+    article_ids: Annotated[list[str] | None, typer.Argument(help="Ids of the articles to summarize")] = None,
+    query: Annotated[str, typer.Option("--query", "-q", help="Summarize the articles about this instead")] = "",
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only these outlets (with --query)")] = None,
+    since: Annotated[str, typer.Option(help="Only articles published on/after (ISO date)")] = "",
+    until: Annotated[str, typer.Option(help="Only articles published on/before (ISO date)")] = "",
+    sentences: Annotated[int, typer.Option("--sentences", "-n", min=1, max=20, help="Summary length")] = 3,
+    extractive: Annotated[bool, typer.Option(help="Quote source sentences only (no model)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON response")] = False,
+) -> None:
+    """Summarize articles (by id) or the articles about --query; every sentence cites its sources."""
+    _logging(False)
+    ids = list(article_ids or [])
+    if not ids and not query.strip() and not (source or since or until):
+        _fail("give ARTICLE_ID... or --query \"...\" (ids are listed by GET /v1/articles)", 2)
+    filters = _filters_or_fail([], source, since, until)
+    settings = _settings()
+    lock, url = _owner_or_lock(settings, "summarize")
+    if url is not None:
+        body = {"article_ids": ids, "query": query, "max_sentences": sentences, "extractive": extractive,
+                "filters": {"sources": list(source or ()), "since": since, "until": until}}
+        data = _post(url, "/v1/summarize", body, settings)
+    else:
+        data = _summarize_local(settings, ids, query, filters, sentences, extractive)
+        del lock
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(data["summary"], highlight=False)
+    if data.get("mode") == "extractive":
+        console.print("[dim](quoted from the sources: no model-written sentence was supported by them)[/dim]")
+    for c in data.get("citations", []):
+        console.print(f"\n[bold][{c['id']}][/bold] {c['title']} — {c['source']}, {c['published_at'][:10]}\n"
+                      f"    [dim]{c['url']}[/dim]\n    “{c['text']}”", highlight=False, markup=False)
+
+
+def _summarize_local(settings: Settings, ids: list[str], query: str, filters: Any, sentences: int,
+                     extractive: bool) -> dict[str, Any]:
+    from service.runtime import build
+    from service.summarizing import summarizer_for
+
+    try:
+        settings.check_model_file()
+        desk = build(settings)
+        with err.status("summarizing"):
+            result = summarizer_for(desk).summarize(ids, query, filters, sentences, extractive=extractive)
+    except NewsdeskError as exc:
+        _fail(str(exc))
+    return result.to_dict()
+
+
+@app.command()
+def brief(
+    topic: Annotated[str, typer.Option("--topic", "-t", help="What the briefing is about")] = "",
+    since: Annotated[str, typer.Option(help="Only articles published on/after (ISO date)")] = "",
+    until: Annotated[str, typer.Option(help="Only articles published on/before (ISO date)")] = "",
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only these outlets")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json")] = "md",
+    out: Annotated[str, typer.Option("--out", "-o", help="Write to this file instead of stdout")] = "",
+    stories: Annotated[int, typer.Option("--stories", min=1, max=20, help="Most stories to include")] = 5,
+    sentences: Annotated[int, typer.Option("--sentences", "-n", min=1, max=10, help="Sentences per summary")] = 3,
+    extractive: Annotated[bool, typer.Option(help="Quote source sentences only (no model)")] = False,
+) -> None:
+    """A briefing: the stories on --topic, each with a cited summary, timeline, corrections and outlets."""
+    from service.briefing_render import FORMATS, render
+
+    _logging(False)
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", 2)
+    if not topic.strip() and not (source or since or until):
+        _fail('give --topic "..." (and optionally --since/--until/--source)', 2)
+    filters = _filters_or_fail([], source, since, until)
+    settings = _settings()
+    lock, url = _owner_or_lock(settings, "brief")
+    if url is not None:
+        body = {"topic": topic, "max_stories": stories, "summary_sentences": sentences, "extractive": extractive,
+                "filters": {"sources": list(source or ()), "since": since, "until": until}}
+        data = _post(url, "/v1/briefings", body, settings)
+    else:
+        data = _brief_local(settings, topic, filters, stories, sentences, extractive)
+        del lock
+    text = render(data, fmt)  # type: ignore[arg-type]
+    if out:
+        try:
+            with open(out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {out}: {exc.strerror}")
+        err.print(f"wrote {out} ({len(data.get('stories', []))} stories, {len(data.get('citations', []))} citations)")
+    else:
+        sys.stdout.write(text)
+
+
+def _brief_local(settings: Settings, topic: str, filters: Any, stories: int, sentences: int,
+                 extractive: bool) -> dict[str, Any]:
+    from service.briefing import briefer_for
+    from service.runtime import build
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        settings.check_model_file()
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task("loading model and index", total=None)
+            desk = build(settings)
+
+            def progress(what: str, done: int, total: int | None) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            result = briefer_for(desk).brief(topic, filters, max_stories=stories, summary_sentences=sentences,
+                                             extractive=extractive, progress=progress)
+    except NewsdeskError as exc:
+        _fail(str(exc))
+    return result.to_dict()
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from service.salience import (
     load_article,
     to_citation,
 )
+
+if TYPE_CHECKING:
+    from service.runtime import Newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +144,13 @@ class Summarizer:
         qvec = self.query_vector(query)
         if qvec is None:
             raise InvalidRequest("the query is empty")
-        hits = self.searcher.search(query, filters, k=40, min_relevance=0.0)
+        # Candidates: articles of the best sentences (hybrid search) and of the nearest chunks, which
+        # reach articles whose sentences the search's duplicate filter left out.
+        hits = [h.article_id for h in self.searcher.search(query, filters, k=40, min_relevance=0.0)]
+        where = filters if filters is not None and not filters.is_empty() else None
+        hits += [aid for aid, *_ in self.store.query_chunks(qvec, 60, where)]
         found: list[ArticleData] = []
-        for aid in dict.fromkeys(h.article_id for h in hits):
+        for aid in dict.fromkeys(hits):
             data = load_article(self.store, aid)
             sims = data.vectors @ qvec
             top = float(np.sort(sims)[-3:].mean()) if len(sims) else 0.0
@@ -399,3 +406,8 @@ def _filter_note(filters: Filters | None) -> str:
 
 def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def summarizer_for(desk: Newsdesk) -> Summarizer:
+    """A Summarizer over an assembled core (cheap: it only holds references)."""
+    return Summarizer(desk.store, desk.searcher, desk.generator, desk.checker, temperature=desk.settings.temperature)

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-import numpy as np
-
 from index.articles import parse_datetime
 from index.search import near_duplicate
 from index.sentences import Sentence
@@ -35,8 +33,9 @@ _MONTH_DAY = re.compile(
     r"|Nov(?:ember)?|Dec(?:ember)?)\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]?\d|%)(?:,? (\d{4})\b)?"
 )
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY = re.compile(r"\b(?:(next|last|this) )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_FUTURE = re.compile(r"\b(?:will|due to|is due|are due|expected to|scheduled|plans? to|set to|from today)\b", re.I)
+_WEEKDAY = re.compile(r"\b(?:(next|last|this|by|until) )?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_FUTURE = re.compile(r"\b(?:will|due to|is due|are due|expects?|expected|scheduled|plans? to|set to|from today)\b",
+                     re.IGNORECASE)
 _TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am|pm)", re.I)
 _CORRECTION = re.compile(
     r"\b(?:correction|corrected|was wrong|were wrong|was incorrect|were incorrect|erroneously|incorrectly"
@@ -81,7 +80,7 @@ def _weekday(match: re.Match[str], base: date, text: str) -> date:
     target = _WEEKDAYS.index(match.group(2).lower())
     ahead = (target - base.weekday()) % 7
     behind = (base.weekday() - target) % 7
-    if match.group(1) == "next":
+    if match.group(1) in ("next", "by", "until"):  # "by Monday": a deadline ahead
         return base + timedelta(days=ahead or 7)
     if match.group(1) == "last":
         return base - timedelta(days=behind or 7)
@@ -230,28 +229,52 @@ def _corrected_sentence(articles: Sequence[ArticleData], later: ArticleData, not
     return (best[1], best[2]) if best else None
 
 
-def conflicts(articles: Sequence[ArticleData], similarity: float = 0.85) -> list[Discrepancy]:
-    """Same-day reports of one fact, phrased alike, whose numbers differ both ways."""
+def conflicts(articles: Sequence[ArticleData], overlap: float = 0.5) -> list[Discrepancy]:
+    """Same-day reports of one fact in nearly the same words whose numbers differ (same unit)."""
     ordered = sorted(articles, key=lambda a: a.meta.published_ts)
     found: list[Discrepancy] = []
     for i, a in enumerate(ordered):
-        pa = published_day(a)
         for b in ordered[i + 1 :]:
-            pb = published_day(b)
+            pa, pb = published_day(a), published_day(b)
             if pa is None or pb is None or a.meta.id == b.meta.id:
                 continue
-            sims = a.vectors @ b.vectors.T if len(a.vectors) and len(b.vectors) else np.zeros((0, 0))
             for sa in a.sentences:
                 for sb in b.sentences:
-                    if sims[sa.index, sb.index] < similarity and not near_duplicate(sa.text, sb.text, 0.5):
+                    pair = _differing(sa.text, sb.text, overlap)
+                    if pair is None or is_correction(sa.text) or is_correction(sb.text):
                         continue
                     if (event_date(sa.text, pa) or pa) != (event_date(sb.text, pb) or pb):
                         continue  # different days: an update, not a contradiction
-                    only_a, only_b = facts(sa.text) - facts(sb.text), facts(sb.text) - facts(sa.text)
-                    if only_a and only_b:
-                        found.append(Discrepancy("conflict", (a, sa), [(b, sb)], quantity(sa.text, sorted(only_a)[0]),
-                                                 quantity(sb.text, sorted(only_b)[0])))
+                    found.append(Discrepancy("conflict", (a, sa), [(b, sb)], *pair))
     return found
+
+
+def _differing(a: str, b: str, overlap: float) -> tuple[str, str] | None:
+    """('40 people', '45 people') when ``a`` and ``b`` say the same in other words but those numbers."""
+    wa, wb = _plain_words(a), _plain_words(b)
+    if not wa or not wb or len(wa & wb) / len(wa | wb) < overlap:
+        return None
+    units_a, units_b = _units(a), _units(b)
+    for value, unit in sorted(units_a.items()):
+        for other, unit_b in sorted(units_b.items()):
+            if unit == unit_b and value != other and value not in units_b and other not in units_a:
+                return quantity(a, value), quantity(b, other)
+    return None
+
+
+def _plain_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z'-]+", strip_dateline(text).lower())}
+
+
+def _units(text: str) -> dict[str, str]:
+    """Each stated number with the word after it ('' at the end): {'40': 'people'}."""
+    body = _TIME.sub(" ", _MONTH_DAY.sub(" ", strip_dateline(text)))
+    out: dict[str, str] = {}
+    for m in re.finditer(r"(\d+(?:[.,:]\d+)*%?)\s*([A-Za-z][\w-]*)?", body):
+        value = next(iter(numbers(m.group(1))), "")
+        if value:
+            out.setdefault(value, (m.group(2) or "").lower() + ("%" if m.group(1).endswith("%") else ""))
+    return out
 
 
 def to_day(value: datetime | date) -> str:

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from index.embedder import Embedder
 from index.store import Store
-from service.http import answers, articles, errors, health, metrics, openai_compat, security
+from service.http import answers, articles, errors, health, metrics, openai_compat, security, summaries
 from service.llm import Generator
 from service.runtime import Newsdesk, build
 from service.settings import Settings
@@ -63,6 +63,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(articles.router)
     app.include_router(answers.router)
+    app.include_router(summaries.router)
     app.include_router(openai_compat.router)
     return app
 

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from index.errors import InvalidRequest, NewsdeskError
 from index.store import Filters
 from service.answering import AnswerResult, Citation, ClaimEvent
-from service.conversation import Turn, standalone_question
+from service.conversation import Resolved, Turn, resolve, scope
 from service.gate import Gate, Usage, gated
 from service.http.errors import error_body, status_for
 from service.http.metrics import record_answer
@@ -139,7 +139,7 @@ def _check_model(request: Request, wanted: str) -> str:
     return served
 
 
-def _question(body: ChatCompletionIn, desk: Newsdesk) -> str:
+def _question(body: ChatCompletionIn, desk: Newsdesk) -> Resolved:
     settings = desk.settings
     if len(body.messages) > settings.max_messages:
         raise RequestTooLarge(f"{len(body.messages)} messages; the limit is {settings.max_messages} "
@@ -151,7 +151,7 @@ def _question(body: ChatCompletionIn, desk: Newsdesk) -> str:
     if len(users[-1]) > settings.max_question_chars:
         raise RequestTooLarge(f"the question is {len(users[-1])} characters; the limit is "
                               f"{settings.max_question_chars} (NEWSDESK_MAX_QUESTION_CHARS)", "messages")
-    return standalone_question(turns, max_chars=settings.max_question_chars + 200)
+    return resolve(turns)
 
 
 def format_sources(citations: Sequence[Citation]) -> str:
@@ -301,10 +301,17 @@ async def chat_completions(body: ChatCompletionIn, request: Request) -> JSONResp
         filters.bounds()  # a bad date is a 400 now, not an error mid-stream
     max_tokens, stop = body.max_completion_tokens or body.max_tokens, body.stop_list()
     gate = _gate(desk)
+
+    def answer() -> Iterator[ClaimEvent | AnswerResult]:  # runs on the worker thread
+        scoped = filters
+        if question.follow_up:  # answer the follow-up within the story the conversation is about
+            scoped = scope(question, filters, desk.searcher, lambda q, f: desk.answerer.retrieve(q, f, body.top_k))
+        yield from desk.answerer.stream(question.last, scoped, body.top_k, max_tokens=max_tokens,
+                                        temperature=body.temperature, stop=stop)
+
     ticket = gate.admit()  # a full queue is a 503 here, before any response starts
     try:
-        worker = Worker(gate, ticket, lambda: desk.answerer.stream(
-            question, filters, body.top_k, max_tokens=max_tokens, temperature=body.temperature, stop=stop))
+        worker = Worker(gate, ticket, answer)
         worker.start()
     except BaseException:
         ticket.close()

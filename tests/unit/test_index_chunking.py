@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +38,7 @@ def test_overlap_shares_sentences_between_neighbours() -> None:
     sents = _sents([10] * 12)
     for overlap in (0, 1, 2):
         chunks = chunk_sentences(sents, count, budget=45, overlap=overlap)
-        assert all(b.first_sentence == a.last_sentence + 1 - overlap for a, b in zip(chunks, chunks[1:], strict=False))
+        assert all(b.first_sentence == a.last_sentence + 1 - overlap for a, b in itertools.pairwise(chunks))
     assert [(c.first_sentence, c.last_sentence) for c in chunk_sentences(sents, count, budget=45, overlap=1)] == [
         (0, 3), (3, 6), (6, 9), (9, 11)]
 

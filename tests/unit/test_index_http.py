@@ -89,7 +89,7 @@ def test_multipart_upload_uses_the_file_loaders(client: TestClient) -> None:
     files = [("files", ("strike.md", md, "text/markdown")), ("files", ("batch.jsonl", jsonl, "application/json")),
              ("files", ("image.txt", b"\x89PNG\x00\x00", "text/plain")),
              ("files", ("feed.rss", b"<rss version='2.0'><channel><title>F</title><item><title>t</title>"
-                                    b"<link>http://127.0.0.1:9/x</link></item></channel></rss>", "application/rss+xml"))]
+                                    b"<link>http://127.0.0.1:9/x</link></item></channel></rss>", "text/xml"))]
     resp = client.post("/v1/articles", files=files)
     assert resp.status_code == 200, resp.text
     results = resp.json()["results"]

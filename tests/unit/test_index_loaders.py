@@ -47,7 +47,7 @@ def site() -> Iterator[str]:
     pages: dict[str, tuple[str, bytes]] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             ctype, body = pages.get(self.path, ("text/plain", b""))
             self.send_response(200 if self.path in pages else 404)
             self.send_header("Content-Type", ctype)
@@ -83,7 +83,8 @@ def test_markdown_front_matter_gives_metadata(tmp_path: Path) -> None:
     f.write_text("---\ntitle: Port strike: day two\nsource: Wire\npublished_at: 2026-11-04\n---\nBody one. Body two.\n")
     [item] = _loaded([str(f)])
     article = build_article(item.record)
-    assert (article.title, article.source, article.published_at) == ("Port strike: day two", "Wire", "2026-11-04T00:00:00Z")
+    got = (article.title, article.source, article.published_at)
+    assert got == ("Port strike: day two", "Wire", "2026-11-04T00:00:00Z")
     assert article.text == "Body one. Body two."
 
 
@@ -187,7 +188,7 @@ def test_bare_article_url_and_bad_urls(site: str) -> None:
     items = _loaded([f"{site}/harbour.html", f"{site}/logo.png", f"{site}/nope", "http://127.0.0.1:9/x"])
     article = build_article(items[0].record)
     assert article.url == f"{site}/harbour.html" and "reopened on Tuesday" in article.text
-    assert "not an article page or feed (content type image/png)" == items[1].error
+    assert items[1].error == "not an article page or feed (content type image/png)"
     assert "HTTP 404" in (items[2].error or "")
     assert "could not fetch http://127.0.0.1:9/x" in (items[3].error or "")
 

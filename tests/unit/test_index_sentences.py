@@ -69,7 +69,8 @@ def test_quotes_stay_with_their_sentence() -> None:
 
 def test_bullet_items_are_separate_sentences() -> None:
     text = normalize_text("Key points:\n- rates up\n- strike over\n\n* bridge closed")
-    assert [s.text for s in split_sentences("a", text)] == ["Key points:", "- rates up", "- strike over", "* bridge closed"]
+    got = [s.text for s in split_sentences("a", text)]
+    assert got == ["Key points:", "- rates up", "- strike over", "* bridge closed"]
 
 
 def test_normalize_text_unifies_space_newlines_and_unicode() -> None:

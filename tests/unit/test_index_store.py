@@ -55,7 +55,8 @@ def test_update_replaces_old_sentences_and_chunks_completely(fake_store: Store) 
     digest = fake_store.catalog["a1"].hash
     ids = _all_ids(fake_store)
     assert len(ids["sentences"]) == 2 and all(f":{digest}:" in i for i in ids["sentences"] + ids["chunks"])
-    docs = fake_store.sentences.get(include=["documents"])["documents"] + fake_store.chunks.get(include=["documents"])["documents"]
+    colls = (fake_store.sentences, fake_store.chunks)
+    docs = [d for coll in colls for d in coll.get(include=["documents"])["documents"]]
     assert not any("zebra" in d for d in docs)
 
 
@@ -74,7 +75,8 @@ def test_delete_removes_every_trace(fake_store: Store) -> None:
 
 
 def test_batch_upsert_matches_one_by_one_and_handles_repeated_ids(tmp_path: Path) -> None:
-    arts = [build_article({"id": f"a{i}", "text": f"Story {i} begins. It has a middle. It ends {i}."}) for i in range(5)]
+    arts = [build_article({"id": f"a{i}", "text": f"Story {i} begins. It has a middle. It ends {i}."})
+            for i in range(5)]
     arts.append(build_article({"id": "a1", "text": "Story one, second version."}))
     emb = HashEmbedder()
     many = Store(open_client("embedded", path=str(tmp_path / "m")), emb)
@@ -123,9 +125,10 @@ def test_reopening_sweeps_records_a_killed_ingest_left(tmp_path: Path) -> None:
     half = build_article({"id": "half", "text": "Half written. Never visible."})
     sents = split_sentences("half", half.text)
     chunks = chunk_sentences(sents, emb.count_tokens)
-    store._add(store.sentences, [f"half:{half.content_hash}:{s.index}" for s in sents], emb.embed([s.text for s in sents]),
-               [s.text for s in sents], [{"article_id": "half", "hash": half.content_hash, "index": s.index,
-                                          "start": s.start, "end": s.end, "source": "", "published_ts": 0} for s in sents])
+    ids = [f"half:{half.content_hash}:{s.index}" for s in sents]
+    metas = [{"article_id": "half", "hash": half.content_hash, "index": s.index, "start": s.start, "end": s.end,
+              "source": "", "published_ts": 0} for s in sents]
+    store._add(store.sentences, ids, emb.embed([s.text for s in sents]), [s.text for s in sents], metas)
     assert len(chunks) == 1
     store.catalog.clear()
     reopened = Store(open_client("embedded", path=path), emb)
@@ -135,7 +138,8 @@ def test_reopening_sweeps_records_a_killed_ingest_left(tmp_path: Path) -> None:
 
 
 def test_article_record_metadata(fake_store: Store) -> None:
-    a = Article(id="x", title="T", text="One. Two.", url="https://e.example/x", source="S", published_at="2026-11-03T08:15:00Z")
+    a = Article(id="x", title="T", text="One. Two.", url="https://e.example/x", source="S",
+                published_at="2026-11-03T08:15:00Z")
     fake_store.upsert(a)
     [meta] = fake_store.list_articles()
     assert (meta.title, meta.url, meta.source, meta.published_at, meta.sentences, meta.chunks) == (

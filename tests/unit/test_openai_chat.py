@@ -138,18 +138,33 @@ def test_options_reach_the_model_and_unknown_fields_are_ignored(
     assert (generator.history[-1]["max_tokens"], generator.history[-1]["stop"]) == (21, ["END"])
 
 
-def test_follow_up_question_finds_the_earlier_story(client: openai.OpenAI, generator: FunctionGenerator) -> None:
-    messages = [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": "Why did dockworkers at the Port of Velmora go on strike?"},
-        {"role": "assistant", "content": "They want a 9% pay rise [1].\n\nSources:\n[1] \"...\""},
-        {"role": "user", "content": "and what did the union say?"},
-    ]
-    response = _ask(client, messages=messages)
+def _articles_in_prompt(generator: FunctionGenerator, store: Any) -> set[str]:
     prompt = generator.history[-1]["messages"][-1]["content"]
-    assert "Velmora" in prompt.split("Question:")[-1]  # the standalone question carries the topic
-    titles = [c["title"] for c in response.model_extra["citations"]]
-    assert titles and all("port" in t.lower() or "dock" in t.lower() or "velmora" in t.lower() for t in titles)
+    return {a for a, _, text in store.iter_current_sentences() if len(text) > 40 and text in prompt}
+
+
+def test_follow_up_is_answered_from_the_story_of_the_conversation(
+    client: openai.OpenAI, generator: FunctionGenerator, store: Any
+) -> None:
+    from index.search import Searcher
+    from service.conversation import topic_filters
+
+    first = "Tell me about the Velmora Maritime Museum reopening"
+    follow_up = "What did the director say?"
+    _ask(client, messages=[{"role": "user", "content": follow_up}])
+    alone = _articles_in_prompt(generator, store)
+    response = _ask(client, messages=[
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": "It reopened on Friday [1].\n\nSources:\n[1] \"...\""},
+        {"role": "user", "content": follow_up},
+    ])
+    within = _articles_in_prompt(generator, store)
+    story = topic_filters(Searcher(store, HashEmbedder()), "Velmora Maritime Museum reopening", None)
+    assert story is not None and alone - set(story.article_ids)  # alone, the question strays
+    assert within and within <= set(story.article_ids)
+    assert "Museum" in response.model_extra["citations"][0]["title"]
+    assert generator.history[-1]["messages"][-1]["content"].rstrip().endswith(follow_up)
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,28 @@ def test_follow_up_detection() -> None:
 
 def test_salient_terms_put_names_first() -> None:
     assert salient_terms("the strike at the Port of Velmora ended")[:2] == ["Port", "Velmora"]
+
+
+def test_scope_narrows_to_the_story_and_falls_back_when_empty(corpus_store: Any) -> None:
+    from index.search import Searcher
+    from index.store import Filters
+    from service.conversation import resolve, scope, topic_filters
+
+    searcher = Searcher(corpus_store, corpus_store.embedder)
+    titles = {m.id: m.title for m in corpus_store.list_articles(Filters())}
+    story = topic_filters(searcher, "Velmora Maritime Museum reopening renovation", None)
+    assert story is not None and 0 < len(story.article_ids) < len(titles)
+    assert any("Museum" in titles[a] for a in story.article_ids)
+    assert topic_filters(searcher, "", None) is None
+    given = Filters(article_ids=(story.article_ids[0], "not-in-story"), since="2026-01-01")
+    narrowed = topic_filters(searcher, "Velmora Maritime Museum reopening renovation", given)
+    assert narrowed is not None and narrowed.article_ids == (story.article_ids[0],) and narrowed.since == "2026-01-01"
+
+    resolved = resolve(_turns(("user", "Tell me about the Velmora Maritime Museum"), ("user", "Who runs it?")))
+    assert resolved.follow_up and resolved.last == "Who runs it?"
+    seen: list[Any] = []
+    scoped = scope(resolved, None, searcher, lambda q, f: seen.append(f) or [1])
+    assert scoped is not None and scoped == seen[0]
+    assert scope(resolved, None, searcher, lambda q, f: []) is None  # nothing in the story: whole index
+    standalone = resolve(_turns(("user", "What is the museum?"),))
+    assert scope(standalone, None, searcher, lambda q, f: [1]) is None

@@ -92,6 +92,9 @@ def test_full_queue_answers_503_at_once_and_reads_never_wait(store: Any, tmp_pat
         response = caught.value.response
         assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
         assert response.json()["error"]["code"] == "overloaded"
+        # Every generation queues through the same gate: /v1/ask is refused too.
+        ask = httpx.post(base + "/v1/ask", json={"question": QUESTION}, timeout=15)
+        assert ask.status_code == 503 and ask.json()["error"]["code"] == "overloaded" and ask.headers["retry-after"]
         # While the model is busy, models, health and article reads answer.
         assert client.models.list().data[0].id == "controlled"
         assert httpx.get(base + "/healthz", timeout=5).status_code == 200
