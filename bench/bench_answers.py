@@ -245,7 +245,7 @@ def main() -> None:
     if args.limit:
         answerable = answerable[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
-        desk = build(Settings(data_dir=Path(tmp)))
+        desk = build(Settings(data_dir=Path(tmp), generation_timeout_s=3600))  # a busy machine is slow
         for item in load([str(ROOT / "examples" / "articles")]):
             assert item.record is not None, item.error
             desk.store.upsert(build_article(item.record))

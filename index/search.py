@@ -202,7 +202,8 @@ class Searcher:
         pool = max(4 * k, 30)
         rankings: dict[str, list[list[tuple[str, int]]]] = {}
         if "dense" in self.channels:
-            rankings["dense"] = [[(h.article_id, h.index)] for h in self.store.query_sentences(qvec, pool, filters)]
+            rankings["dense"] = [[(h.article_id, h.index)] for h in self.store.query_sentences(qvec, pool, filters,
+                                                                                  with_text=False)]
         if "chunks" in self.channels:
             rankings["chunks"] = [[(aid, i) for i in range(first, last + 1)]
                                   for aid, first, last, _ in self.store.query_chunks(qvec, max(k, 10), filters)]

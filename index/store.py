@@ -325,14 +325,20 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def query_sentences(
-        self, vector: np.ndarray, n: int, filters: Filters | None = None, *, with_vectors: bool = False
+        self, vector: np.ndarray, n: int, filters: Filters | None = None, *, with_vectors: bool = False,
+        with_text: bool = True,
     ) -> list[SentenceHit]:
-        """Nearest current sentences to ``vector`` (cosine similarity), filters applied in Chroma."""
-        include = ["documents", "metadatas", "distances"] + (["embeddings"] if with_vectors else [])
+        """Nearest current sentences to ``vector`` (cosine similarity), filters applied in Chroma.
+
+        ``with_text=False`` skips the sentence texts (hits carry keys and scores only).
+        """
+        include = ["metadatas", "distances"] + (["documents"] if with_text else []) + (
+            ["embeddings"] if with_vectors else [])
         res = self._query(self.sentences, vector, n, filters, include)
+        metas, dists = res["metadatas"][0], res["distances"][0]
+        docs = res["documents"][0] if with_text else [""] * len(metas)
         hits = []
-        for i, (doc, meta, dist) in enumerate(zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
-                                                   strict=True)):
+        for i, (doc, meta, dist) in enumerate(zip(docs, metas, dists, strict=True)):
             if not self.visible(str(meta["article_id"]), str(meta["hash"])):
                 continue
             emb = np.asarray(res["embeddings"][0][i], np.float32) if with_vectors else None

@@ -27,7 +27,7 @@ from index.errors import NewsdeskError
 from index.search import Evidence, Searcher
 from index.store import Filters
 from service import prompts
-from service.answerability import Judge, looks_like_injection
+from service.answerability import Judge, content_stems, expected_type, has_type, looks_like_injection
 from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 
@@ -256,7 +256,8 @@ class Answerer:
             return
         limit = max_tokens or self.max_tokens
         messages, evidence = self.pack(question, plan.evidence, limit)
-        run = _Run(self.checker, evidence, self._vectors(evidence), {p for p in plan.allowed if p <= len(evidence)})
+        run = _Run(self.checker, evidence, self._vectors(evidence), {p for p in plan.allowed if p <= len(evidence)},
+                   question)
         t1 = time.perf_counter()
         text = yield from self._generate(messages, run, timings, t0, limit, temperature, stop)
         timings["generation_ms"] = _ms(t1)
@@ -322,14 +323,16 @@ class _Run:
     """The checking state of one answer: claims so far, citation numbering, counters."""
 
     def __init__(self, checker: CitationChecker, evidence: list[Evidence], vectors: np.ndarray | None,
-                 allowed: set[int]) -> None:
+                 allowed: set[int], question: str = "") -> None:
+        self.question = question
+        self.kind = expected_type(question)
         self.checker = checker
         self.evidence = evidence
         self.vectors = vectors
         self.allowed = allowed
         self.numbering = _Numbering(evidence)
         self.claims: list[ClaimOut] = []
-        self.stats = {"claims": 0, "dropped": 0, "reattached": 0, "unsupported": 0}
+        self.stats = {"claims": 0, "dropped": 0, "reattached": 0, "unsupported": 0, "restated": 0}
         self.done = 0
         self.check_s = 0.0
 
@@ -342,12 +345,21 @@ class _Run:
             self.stats["claims"] += 1
             self.stats["dropped"] += len(checked.dropped)
             self.stats["reattached"] += int(checked.reattached)
+            if checked.supported and not self.answers(claim.text):
+                self.stats["restated"] += 1  # supported, but it only restates the question
+                checked = CheckedClaim(checked.text, [], False, checked.support, dropped=checked.dropped)
             if not checked.supported:
                 self.stats["unsupported"] += 1
                 self.claims.append(ClaimOut(checked.text, [], False, round(checked.support, 3)))
                 log.info("unsupported claim held back: %r", checked.text)
                 continue
             yield self.emit(checked)
+
+    def answers(self, claim: str) -> bool:
+        """A claim must add something to the question, of the asked-for kind ("how many" -> a number)."""
+        if not self.question:
+            return True
+        return bool(content_stems(claim) - content_stems(self.question)) and has_type(self.kind, self.question, claim)
 
     def emit(self, checked: CheckedClaim) -> ClaimEvent:
         event = self.numbering.emit(checked)

@@ -240,7 +240,7 @@ class Briefer:
         return [sorted(s, key=lambda g: g[0].meta.published_ts) for s in ranked]
 
     def brief(
-        self, topic: str = "", filters: Filters | None = None, *, max_stories: int = 5, summary_sentences: int = 3,
+        self, topic: str = "", filters: Filters | None = None, *, max_stories: int = 5, summary_sentences: int = 4,
         extractive: bool = False, progress: Progress | None = None,
     ) -> BriefingResult:
         """The briefing on ``topic`` within ``filters``."""

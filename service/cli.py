@@ -300,7 +300,7 @@ def brief(
     fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json")] = "md",
     out: Annotated[str, typer.Option("--out", "-o", help="Write to this file instead of stdout")] = "",
     stories: Annotated[int, typer.Option("--stories", min=1, max=20, help="Most stories to include")] = 5,
-    sentences: Annotated[int, typer.Option("--sentences", "-n", min=1, max=10, help="Sentences per summary")] = 3,
+    sentences: Annotated[int, typer.Option("--sentences", "-n", min=1, max=10, help="Sentences per summary")] = 4,
     extractive: Annotated[bool, typer.Option(help="Quote source sentences only (no model)")] = False,
 ) -> None:
     """A briefing: the stories on --topic, each with a cited summary, timeline, corrections and outlets."""

@@ -63,7 +63,8 @@ class Usage:
 class GateStats:
     """Counters read by /metrics (plain numbers: the core knows nothing of Prometheus)."""
 
-    generations: dict[str, int] = field(default_factory=lambda: {"ok": 0, "cancelled": 0, "timeout": 0, "error": 0})
+    generations: dict[str, int] = field(
+        default_factory=lambda: {"ok": 0, "stopped": 0, "cancelled": 0, "timeout": 0, "error": 0})
     overloaded: int = 0
     completion_tokens: int = 0
     prompt_tokens: int = 0
@@ -261,7 +262,7 @@ class Gate:
                 yield piece
             outcome = "ok"
         except GeneratorExit:
-            outcome = "cancelled"  # the consumer stopped reading
+            outcome = "cancelled" if ticket.cancelled else "stopped"  # the consumer had enough
             raise
         finally:
             close = getattr(pieces, "close", None)

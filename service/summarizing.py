@@ -2,8 +2,9 @@
 
 1. Sources: the requested articles (ids), or the articles that match a query and filters.
 2. Salience (``service/salience.py``): a diverse pool of central, early, relevant sentences.
-3. Generation: the pool, in reading order, is numbered into the prompt. A pool too large for
-   one prompt is cut into sentence-aligned sections (map); their checked partial summaries are
+3. Generation: the pool is numbered into the prompt most salient first (a weak model that only
+   copies then copies the right sentences). A pool too large for one prompt is cut into
+   sections of whole sentences (map); their checked partial summaries are
    fused (reduce). A partial summary carries the ORIGINAL sentence numbers it cites, so the
    final text is checked against and cites source sentences, never intermediate text.
 4. Checking: each generated sentence goes through ``CitationChecker`` and must contain every
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 SummaryMode = Literal["generative", "mixed", "extractive"]
 Messages = list[dict[str, str]]
 _MIN_WORDS = 4
+_FLUSH = re.compile(r"[.!?\]\n]")
 NOTHING_TO_SUMMARIZE = "The selected articles hold no sentence that can be summarized."
 
 
@@ -223,7 +226,7 @@ class Summarizer:
     def _map_reduce(self, pool: Pool, limit: int, focus: str, stats: dict[str, int]) -> list[Part]:
         multi = len({e.article_id for e in pool.evidence}) > 1
         max_tokens = self._max_tokens(limit)
-        positions = list(range(1, len(pool.evidence) + 1))
+        positions = [i + 1 for i in pool.by_rank()]
 
         def render_map(items: Sequence[int]) -> Messages:
             shown = [_shown(pool.evidence[p - 1], multi) for p in items]
@@ -233,7 +236,7 @@ class Summarizer:
         stats["sections"] = len(sections)
         partials: list[Part] = []
         for section in sections:
-            text = self._generate(render_map(section), max_tokens, stats)
+            text = self._generate(render_map(section), max_tokens, stats, limit)
             partials += self._accept(text, pool, section, limit, stats, self._extract_fill(pool, section))
         for _ in range(4):  # each round fuses groups of partial summaries; a few rounds reach one group
             if len(sections) == 1 and len(partials) <= limit:
@@ -254,7 +257,7 @@ class Summarizer:
         groups = self._sections(list(range(1, len(partials) + 1)), render_reduce, max_tokens)
         fused: list[Part] = []
         for group in groups:
-            text = self._generate(render_reduce(group), max_tokens, stats)
+            text = self._generate(render_reduce(group), max_tokens, stats, limit)
             # Markers name partial summaries; each stands for the original sentences it cites.
             cited = sorted({p for i in group for p in partials[i - 1].positions})
             translate = {n: [cited.index(p) + 1 for p in partials[group[n - 1] - 1].positions]
@@ -292,6 +295,8 @@ class Summarizer:
         """Checked sentences of ``text``; ``scope`` lists the pool positions its markers number."""
         evidence = [pool.evidence[p - 1] for p in scope]
         vectors = pool.vectors[[p - 1 for p in scope]]
+        # Only a salient sentence may stand in for a failed one; else the fill picks by salience.
+        salient = [pool.rank[p - 1] < max(limit, len(pool.rank) // 2) for p in scope]
         parts: list[Part] = []
         for claim in parse_claims(text):
             if len(parts) >= limit:
@@ -301,7 +306,7 @@ class Summarizer:
                 stats["dropped"] += 1
                 continue
             markers = claim.markers if translate is None else [m for n in claim.markers for m in translate.get(n, [])]
-            part = self._check(Claim(body, markers), evidence, vectors, stats)
+            part = self._check(Claim(body, markers), evidence, vectors, salient, stats)
             if part is None:
                 continue
             part.positions = [scope[i - 1] for i in part.positions]
@@ -315,7 +320,9 @@ class Summarizer:
                 stats["filled"] += 1
         return parts
 
-    def _check(self, claim: Claim, evidence: list[Evidence], vectors: np.ndarray, stats: dict[str, int]) -> Part | None:
+    def _check(self, claim: Claim, evidence: list[Evidence], vectors: np.ndarray, salient: list[bool],
+               stats: dict[str, int]) -> Part | None:
+        """A checked model sentence, its best (salient) source sentence instead, or None."""
         checked = self.checker.check(claim, evidence, vectors=vectors)
         cited = [evidence[i - 1] for i in checked.citations]
         if checked.supported and facts_in(claim.text, cited):
@@ -327,7 +334,7 @@ class Summarizer:
             return Part(_sentence(claim.text), checked.citations, checked.support, "model")
         scores = self.checker.scores(claim.text, evidence, vectors)
         best = int(np.argmax(scores)) if len(scores) else -1
-        if best >= 0 and scores[best] >= self.replace_floor:
+        if best >= 0 and scores[best] >= self.replace_floor and salient[best]:
             stats["replaced"] += 1
             log.info("unsupported summary sentence replaced by its best source: %r", claim.text)
             return Part(strip_dateline(evidence[best].text), [best + 1], 1.0, "source")
@@ -351,16 +358,27 @@ class Summarizer:
 
     # ---- model ------------------------------------------------------------------------------
     def _max_tokens(self, limit: int) -> int:
-        return min(1024, 48 * limit + 32)
+        return min(1024, 40 * limit + 24)
 
     def _tokens(self, messages: Messages) -> int:
         return sum(count_tokens(self.generator, m["content"]) + 8 for m in messages)
 
-    def _generate(self, messages: Messages, max_tokens: int, stats: dict[str, int]) -> str:
+    def _generate(self, messages: Messages, max_tokens: int, stats: dict[str, int], limit: int) -> str:
+        """The model's reply, cut short once it holds a couple of sentences more than ``limit``.
+
+        Small models keep listing sources long after the summary is complete; everything past
+        ``limit + 1`` sentences would be thrown away, so it is not worth the wait.
+        """
         stats["calls"] += 1
         pieces = self.generator.stream(messages, max_tokens=max_tokens, temperature=self.temperature)
+        text = ""
         try:
-            return "".join(pieces)
+            for piece in pieces:
+                text += piece
+                if _FLUSH.search(piece) and len(parse_claims(text)) > limit + 1:
+                    stats["cut_short"] = stats.get("cut_short", 0) + 1
+                    break
+            return text
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:

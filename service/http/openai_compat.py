@@ -87,7 +87,7 @@ class ChatCompletionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    model: str = Field("", max_length=200, description="A model id from GET /v1/models (or 'newsdesk').")
+    model: str | None = Field(None, max_length=200, description="A model id from GET /v1/models (or 'newsdesk').")
     messages: list[ChatMessage] = Field(..., min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
@@ -95,7 +95,7 @@ class ChatCompletionIn(BaseModel):
     max_completion_tokens: int | None = Field(None, ge=1, le=4096)
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     stop: StopWord | list[StopWord] | None = Field(None, description="Up to 4 stop sequences.")
-    n: int = Field(1, ge=1, le=1, description="Only one choice is supported.")
+    n: int | None = Field(None, ge=1, le=1, description="Only one choice is supported.")
     filters: FiltersIn | None = Field(None, description="newsdesk extra: which articles may be used.")
     top_k: int | None = Field(None, ge=1, le=50, description="newsdesk extra: evidence sentences to retrieve.")
 
@@ -131,7 +131,7 @@ def _model_name(request: Request) -> str:
     return model_id(desk.generator) if desk is not None else request.app.state.settings.model_id
 
 
-def _check_model(request: Request, wanted: str) -> str:
+def _check_model(request: Request, wanted: str | None) -> str:
     served = _model_name(request)
     if wanted and wanted not in (served, ALIAS, request.app.state.settings.model_id):
         raise ModelNotFound(f"model {wanted!r} is not served here; GET /v1/models lists {served!r} "

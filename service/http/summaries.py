@@ -36,7 +36,7 @@ class BriefingIn(BaseModel):
     topic: str = Field("", max_length=500, description="What the briefing is about.")
     filters: FiltersIn | None = None
     max_stories: int = Field(5, ge=1, le=20)
-    summary_sentences: int = Field(3, ge=1, le=10, description="Sentences in each story's summary.")
+    summary_sentences: int = Field(4, ge=1, le=10, description="Sentences in each story's summary.")
     extractive: bool = Field(False, description="Quote source sentences only; skip the model.")
     format: Literal["json", "md", "html"] = Field("json", description="json (default), md or html.")
 

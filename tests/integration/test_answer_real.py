@@ -3,6 +3,7 @@ tests through the remote OpenAI-compatible backend against `python -m llama_cpp.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from service.answering import AnswerResult, Answerer
+from service.answering import Answerer, AnswerResult
 from service.llm import OpenAICompatGenerator
 
 pytestmark = pytest.mark.integration
@@ -26,18 +27,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server(real_settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def llama_server(real_settings, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A llama.cpp OpenAI-compatible server on loopback with the default GGUF; yields its /v1 URL."""
     port = _free_port()
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: llama.cpp logs a lot, and a full pipe blocks the server
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", real_settings.model_path, "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "4096", "--n_threads", str(real_settings.n_threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                     break
@@ -53,6 +56,7 @@ def llama_server(real_settings) -> Iterator[str]:  # type: ignore[no-untyped-def
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.fixture(params=["llama_cpp", "remote"])
@@ -75,7 +79,7 @@ def assert_well_formed(result: AnswerResult, desk: Any) -> None:
     for claim in result.claims:
         assert set(claim.citations) <= ids
         assert claim.supported == bool(claim.citations)
-    assert all(int(n) in ids for n in __import__("re").findall(r"\[(\d+)\]", result.answer))
+    assert all(int(n) in ids for n in re.findall(r"\[(\d+)\]", result.answer))
 
 
 def test_answers_with_the_corrected_figure(answerer: Answerer, real_desk) -> None:  # type: ignore[no-untyped-def]

@@ -136,6 +136,7 @@ def test_consumer_closing_the_stream_stops_the_model() -> None:
     assert next(stream) == "w0 "
     stream.close()
     assert inner.closed and inner.produced == 1 and not gate.busy and gate.depth == 0
+    assert gate.stats.generations["stopped"] == 1 and gate.stats.generations["cancelled"] == 0
 
 
 def test_cancel_while_waiting_leaves_the_queue() -> None:

@@ -201,3 +201,11 @@ def test_openai_client_raises_typed_errors(client: openai.OpenAI) -> None:
 def test_text_parts_are_read(client: openai.OpenAI) -> None:
     response = _ask(client, messages=[{"role": "user", "content": [{"type": "text", "text": QUESTION}]}])
     assert "2,100" in response.choices[0].message.content
+
+
+def test_null_options_are_defaults(server: str) -> None:
+    body = {"model": None, "n": None, "max_tokens": None, "temperature": None, "stop": None, "stream": False,
+            "stream_options": None, "user": "someone", "messages": [{"role": "user", "content": QUESTION}]}
+    response = httpx.post(server + "/v1/chat/completions", json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    assert "2,100" in response.json()["choices"][0]["message"]["content"]
