@@ -1,6 +1,6 @@
 """Answer benchmark: accuracy, sentence-level citation precision/recall, abstention, latency.
 
-    .venv/bin/python -m bench.bench_answers [--limit N] [--skip-baselines]
+    .venv/bin/python -m bench.bench_answers [--limit N] [--systems generative,extractive,trust-markers,top-3]
 
 Real embedder, real default model, a temporary embedded Chroma holding examples/articles.
 Systems compared on bench/questions.jsonl (answerable, with gold sentences) and
@@ -230,7 +230,8 @@ def main() -> None:
     """Run the benchmark, write bench/results/answers.json, print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="first N answerable questions (0: all)")
-    parser.add_argument("--skip-baselines", action="store_true", help="only generative and extractive")
+    parser.add_argument("--systems", default="generative,extractive,trust-markers,top-3",
+                        help="comma-separated systems to run (extractive and top-3 need no model)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
@@ -250,10 +251,10 @@ def main() -> None:
             assert item.record is not None, item.error
             desk.store.upsert(build_article(item.record))
         corpus = Corpus(desk)
-        desk.answerer.answer("warm-up: how many workers joined the strike?")
+        desk.answerer.plan("warm-up: how many workers joined the strike?")
         overhead: list[dict[str, float]] = []
         runs = systems(desk, overhead)
-        names = ["generative", "extractive"] + ([] if args.skip_baselines else ["trust-markers", "top-3"])
+        names = [n.strip() for n in args.systems.split(",") if n.strip()]
         results = [run_system(n, runs[n], answerable + unanswerable, corpus) for n in names]
     raw = sum(o["raw_ms"] for o in overhead)
     ours = sum(o["total_ms"] for o in overhead)

@@ -44,22 +44,23 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
-def _spans_in_block(block: str) -> list[tuple[int, int]]:
-    """Sentence spans inside one line of text, covering all of it.
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans covering all of ``text``'s non-space characters, in order.
 
-    pysbd decides where sentences end; the offsets are found again in the original block so
-    that no character is lost or altered even when pysbd rewrites whitespace.
+    pysbd decides where sentences end (one call per text: its cost is mostly per call); the
+    offsets are found again in the original text so that no character is lost or altered even
+    when pysbd rewrites whitespace.
     """
-    pieces = [p.strip() for p in _segmenter().segment(block)]
+    pieces = [p.strip() for p in _segmenter().segment(text)]
     bounds: list[int] = []
     cursor = 0
     for piece in pieces:
         if not piece:
             continue
-        found = block.find(piece, cursor)
+        found = text.find(piece, cursor)
         if found < 0:  # pysbd changed the text: fall back to the longest findable prefix
             head = piece[: max(1, min(len(piece), 12))]
-            found = block.find(head, cursor)
+            found = text.find(head, cursor)
             if found < 0:
                 continue
             end = found + len(head)
@@ -69,8 +70,8 @@ def _spans_in_block(block: str) -> list[tuple[int, int]]:
         cursor = end
     spans: list[tuple[int, int]] = []
     start = 0
-    for end in [*bounds[:-1], len(block)] if bounds else [len(block)]:
-        seg = block[start:end]
+    for end in [*bounds[:-1], len(text)] if bounds else [len(text)]:
+        seg = text[start:end]
         lead = len(seg) - len(seg.lstrip())
         trail = len(seg.rstrip())
         if trail > lead:
@@ -80,11 +81,15 @@ def _spans_in_block(block: str) -> list[tuple[int, int]]:
 
 
 def split_sentences(article_id: str, text: str) -> list[Sentence]:
-    """Split normalised ``text`` into sentences; each line (paragraph, list item) is split alone."""
+    """Split normalised ``text`` into sentences; no sentence crosses a line break (paragraphs
+    and list items end sentences)."""
     sentences: list[Sentence] = []
-    for block in _BLOCK.finditer(text):
-        offset = block.start()
-        for s, e in _spans_in_block(block.group()):
-            start, end = offset + s, offset + e
-            sentences.append(Sentence(article_id, len(sentences), text[start:end], start, end))
+    for s, e in _spans(text):
+        for line in _BLOCK.finditer(text, s, e):
+            seg = line.group()
+            lead = len(seg) - len(seg.lstrip())
+            trail = len(seg.rstrip())
+            if trail > lead:
+                start, end = line.start() + lead, line.start() + trail
+                sentences.append(Sentence(article_id, len(sentences), text[start:end], start, end))
     return sentences

@@ -14,23 +14,20 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from index.articles import Article
-from index.chunking import Chunk, chunk_sentences
-from index.embedder import Embedder, count_tokens, input_budget, token_counts
+from index.embedder import Embedder, input_budget
 from index.errors import ArticleNotFound
 from index.filters import ArticleMeta, Filters, IngestResult, Status
-from index.sentences import Sentence, split_sentences
+from index.prepare import ChunkVectors, Prepared, prepare, unique_runs, unit_rows
+from index.sentences import Sentence
 
 __all__ = ["ArticleMeta", "Filters", "IngestResult", "SentenceHit", "Status", "Store", "open_client"]
 
 log = logging.getLogger(__name__)
-
-ChunkVectors = Literal["mean", "encode"]
-
 
 @dataclass
 class SentenceHit:
@@ -45,25 +42,9 @@ class SentenceHit:
     embedding: np.ndarray | None = field(default=None, repr=False)
 
 
-@dataclass
-class _Prepared:
-    article: Article
-    digest: str
-    sentences: list[Sentence]
-    chunks: list[Chunk]
-    old: ArticleMeta | None
-    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-    chunk_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-
-
 def _batched(n: int, size: int) -> Iterator[slice]:
     for i in range(0, n, size):
         yield slice(i, i + size)
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
-    return (rows / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
 class Store:
@@ -159,63 +140,43 @@ class Store:
 
     def upsert_many(self, articles: Sequence[Article]) -> list[IngestResult]:
         """Store several articles with one embedding pass; results in the order given."""
-        results: list[IngestResult] = []
         with self._lock:
-            batch: list[Article] = []
-            for article in articles:
-                if any(a.id == article.id for a in batch):  # same id twice: the later one wins
-                    results.extend(self._upsert_batch(batch))
-                    batch = []
-                batch.append(article)
-            results.extend(self._upsert_batch(batch))
+            return [r for run in unique_runs(articles) for r in self.commit(self.prepare(run))]
+
+    def prepare(self, articles: Sequence[Article]) -> list[Prepared]:
+        """Sentences, chunks and vectors of the articles whose content is new (no writes).
+
+        Thread-safe against a concurrent ``commit``: a pipeline prepares batch n+1 while
+        batch n is written. ``articles`` must not repeat an id (see ``unique_runs``).
+        """
+        fresh = [a for a in articles if not self.visible(a.id, a.content_hash)]
+        todo = prepare(fresh, self.embedder, budget=self.chunk_tokens, overlap=self.chunk_overlap,
+                       chunk_vectors=self.chunk_vectors)
+        done = {p.article.id: p for p in todo}
+        return [done.get(a.id) or Prepared(a, a.content_hash, []) for a in articles]
+
+    def commit(self, prepared: Sequence[Prepared]) -> list[IngestResult]:
+        """Write prepared articles (crash-safe order, see module doc); results in the order given."""
+        with self._lock:
+            olds = {p.article.id: self.catalog.get(p.article.id) for p in prepared}
+            todo = [p for p in prepared if not self.visible(p.article.id, p.digest)]
+            if any(not p.sentences for p in todo):  # stored and then changed since it was prepared
+                todo = [*(p for p in todo if p.sentences), *self.prepare([p.article for p in todo if not p.sentences])]
+            if todo:
+                self._write(todo, olds)
+        results = []
+        for p in prepared:
+            old = olds[p.article.id]
+            if old is not None and old.hash == p.digest:
+                results.append(IngestResult(p.article.id, "unchanged", old.sentences, title=p.article.title))
+                continue
+            status: Status = "created" if old is None else "updated"
+            log.info("%s article %s (%d sentences)", status, p.article.id, self.catalog[p.article.id].sentences)
+            results.append(IngestResult(p.article.id, status, self.catalog[p.article.id].sentences,
+                                        title=p.article.title))
         return results
 
-    def _upsert_batch(self, articles: Sequence[Article]) -> list[IngestResult]:
-        todo: list[_Prepared] = []
-        results: dict[str, IngestResult] = {}
-        for article in articles:
-            old = self.catalog.get(article.id)
-            if old is not None and old.hash == article.content_hash:
-                results[article.id] = IngestResult(article.id, "unchanged", old.sentences, title=article.title)
-            else:
-                sentences = split_sentences(article.id, article.text)
-                todo.append(_Prepared(article, article.content_hash, sentences, [], old))
-        if todo:
-            self._chunk_and_embed(todo)
-            self._write(todo)
-            for p in todo:
-                status: Status = "created" if p.old is None else "updated"
-                log.info("%s article %s (%d sentences)", status, p.article.id, len(p.sentences))
-                results[p.article.id] = IngestResult(p.article.id, status, len(p.sentences), title=p.article.title)
-        return [results[a.id] for a in articles]
-
-    def _chunk_and_embed(self, todo: list[_Prepared]) -> None:
-        texts = [s.text for p in todo for s in p.sentences]
-        sizes = token_counts(self.embedder, texts)
-        cut = getattr(self.embedder, "truncate", None)
-        pos = 0
-        for p in todo:
-            n = len(p.sentences)
-            p.chunks = chunk_sentences(
-                p.sentences, lambda t: count_tokens(self.embedder, t), budget=self.chunk_tokens,
-                overlap=self.chunk_overlap, truncate=cut, sizes=sizes[pos : pos + n],
-            )
-            pos += n
-        chunk_texts = [c.text for p in todo for c in p.chunks] if self.chunk_vectors == "encode" else []
-        vecs = self.embedder.embed(texts + chunk_texts, "document")  # one call: batches stay full
-        pos, cpos = 0, len(texts)
-        for p in todo:
-            p.vectors = vecs[pos : pos + len(p.sentences)]
-            pos += len(p.sentences)
-            if self.chunk_vectors == "encode":
-                p.chunk_vectors = vecs[cpos : cpos + len(p.chunks)]
-                cpos += len(p.chunks)
-            else:
-                p.chunk_vectors = _unit(np.stack([
-                    p.vectors[c.first_sentence : c.last_sentence + 1].mean(axis=0) for c in p.chunks
-                ])) if p.chunks else p.vectors[:0]
-
-    def _write(self, todo: list[_Prepared]) -> None:
+    def _write(self, todo: list[Prepared], olds: dict[str, ArticleMeta | None]) -> None:
         s_ids, s_vecs, s_docs, s_metas = [], [], [], []
         c_ids, c_vecs, c_docs, c_metas = [], [], [], []
         for p in todo:
@@ -233,7 +194,7 @@ class Store:
         self._add(self.chunks, c_ids, np.concatenate(c_vecs), c_docs, c_metas)
         self._write_articles(todo)  # the articles become visible here, complete
         for p in todo:
-            if p.old is not None:
+            if olds.get(p.article.id) is not None:
                 self._drop_stale(p.article.id, p.digest)
         self.version += 1
 
@@ -241,7 +202,7 @@ class Store:
         for part in _batched(len(ids), self.max_batch):
             coll.upsert(ids=ids[part], embeddings=vecs[part], documents=docs[part], metadatas=metas[part])
 
-    def _write_articles(self, todo: list[_Prepared]) -> None:
+    def _write_articles(self, todo: list[Prepared]) -> None:
         metas = [
             {"title": p.article.title, "url": p.article.url, "source": p.article.source,
              "published_at": p.article.published_at, "published_ts": p.article.published_ts,
@@ -249,7 +210,7 @@ class Store:
             for p in todo
         ]
         dim = todo[0].vectors.shape[1]
-        centroids = _unit(np.stack([p.vectors.mean(axis=0) if len(p.vectors) else np.zeros(dim) for p in todo]))
+        centroids = unit_rows(np.stack([p.vectors.mean(axis=0) if len(p.vectors) else np.zeros(dim) for p in todo]))
         self._add(self.articles, [p.article.id for p in todo], centroids, [p.article.text for p in todo], metas)
         for p, meta in zip(todo, metas, strict=True):
             self.catalog[p.article.id] = ArticleMeta.from_record(p.article.id, meta)

@@ -5,7 +5,7 @@
    used, every outlet is listed.
 3. Stories: average-linkage clustering of article centroids (stored sentence embeddings), with
    a distance penalty for articles far apart in time.
-4. Per story: a headline (the title of its latest central article), a checked, cited summary
+4. Per story: a headline (the title of its most relevant recent article), a checked, cited summary
    (without sentences a later report corrected), a dated timeline, corrections and conflicts
    between reports (citing both), and its outlets.
 

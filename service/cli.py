@@ -110,7 +110,11 @@ def _ingest_local(paths: list[str], settings: Settings) -> None:
         _, store = build_index(settings)
     except NewsdeskError as exc:
         _fail(str(exc))
-    _ingest_with(paths, settings, LocalSink(store), batch_size=32)
+    sink = LocalSink(store, pipeline=True)
+    try:
+        _ingest_with(paths, settings, sink, batch_size=32)
+    finally:
+        sink.close()
 
 
 def _ingest_remote(paths: list[str], settings: Settings, url: str) -> None:
@@ -258,13 +262,16 @@ def summarize(
     filters = _filters_or_fail([], source, since, until)
     settings = _settings()
     lock, url = _owner_or_lock(settings, "summarize")
-    if url is not None:
-        body = {"article_ids": ids, "query": query, "max_sentences": sentences, "extractive": extractive,
-                "filters": {"sources": list(source or ()), "since": since, "until": until}}
-        data = _post(url, "/v1/summarize", body, settings)
-    else:
-        data = _summarize_local(settings, ids, query, filters, sentences, extractive)
-        del lock
+    try:
+        if url is not None:
+            body = {"article_ids": ids, "query": query, "max_sentences": sentences, "extractive": extractive,
+                    "filters": {"sources": list(source or ()), "since": since, "until": until}}
+            data = _post(url, "/v1/summarize", body, settings)
+        else:
+            data = _summarize_local(settings, ids, query, filters, sentences, extractive)
+    finally:
+        if lock is not None:
+            lock.release()
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
@@ -314,13 +321,16 @@ def brief(
     filters = _filters_or_fail([], source, since, until)
     settings = _settings()
     lock, url = _owner_or_lock(settings, "brief")
-    if url is not None:
-        body = {"topic": topic, "max_stories": stories, "summary_sentences": sentences, "extractive": extractive,
-                "filters": {"sources": list(source or ()), "since": since, "until": until}}
-        data = _post(url, "/v1/briefings", body, settings)
-    else:
-        data = _brief_local(settings, topic, filters, stories, sentences, extractive)
-        del lock
+    try:
+        if url is not None:
+            body = {"topic": topic, "max_stories": stories, "summary_sentences": sentences, "extractive": extractive,
+                    "filters": {"sources": list(source or ()), "since": since, "until": until}}
+            data = _post(url, "/v1/briefings", body, settings)
+        else:
+            data = _brief_local(settings, topic, filters, stories, sentences, extractive)
+    finally:
+        if lock is not None:
+            lock.release()
     text = render(data, fmt)  # type: ignore[arg-type]
     if out:
         try:

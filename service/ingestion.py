@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 import httpx
@@ -16,6 +17,7 @@ from index.errors import NewsdeskError
 from index.fetch import Fetcher
 from index.filters import IngestResult
 from index.loaders import Loaded, complete
+from index.prepare import unique_runs
 from index.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,35 @@ class Sink(Protocol):
 
 
 class LocalSink:
-    """This process owns the data dir: write to the store directly."""
+    """This process owns the data dir: write to the store directly.
 
-    def __init__(self, store: Store) -> None:
+    With ``pipeline=True``, ``submit`` prepares a batch (split, chunk, embed) in the calling
+    thread and writes it in one writer thread, so batch n+1 is embedded while batch n is
+    written; ``close`` stops that thread.
+    """
+
+    def __init__(self, store: Store, *, pipeline: bool = False) -> None:
         self.store = store
+        self.pipeline = pipeline
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer") if pipeline else None
 
     def send(self, articles: Sequence[Article]) -> list[IngestResult]:
         return self.store.upsert_many(articles)
+
+    def submit(self, articles: Sequence[Article]) -> Future[list[IngestResult]]:
+        """Prepare now, write in the background; the future gives the results in order."""
+        if self.writer is None:
+            raise RuntimeError("LocalSink.submit needs pipeline=True")
+        runs = list(unique_runs(articles))
+        if len(runs) > 1:  # a repeated id: keep it simple and exact
+            return self.writer.submit(self.store.upsert_many, articles)
+        prepared = self.store.prepare(articles)
+        return self.writer.submit(self.store.commit, prepared)
+
+    def close(self) -> None:
+        """Wait for the last write and stop the writer thread."""
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
 
 
 class RemoteSink:
@@ -105,28 +129,69 @@ def _message(resp: httpx.Response) -> str:
         return f"HTTP {resp.status_code}"
 
 
+def _groups(items: Iterable[Loaded], size: int) -> Iterator[list[Loaded]]:
+    group: list[Loaded] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
 def run(
     items: Iterable[Loaded], sink: Sink, *, max_chars: int, fetcher: Fetcher | None = None, batch_size: int = 32,
     advance: Callable[[int], None] = lambda n: None,
 ) -> list[tuple[str, IngestResult]]:
-    """Ingest every item (origin, result) in order; a bad item never stops the others."""
+    """Ingest every item (origin, result) in order; a bad item never stops the others.
+
+    With a pipelining sink (``submit``), one batch is written while the next is prepared.
+    """
     results: list[tuple[str, IngestResult]] = []
-    group: list[Loaded] = []
-    for item in items:
-        group.append(item)
-        if len(group) >= batch_size:
-            results += _run_group(group, sink, max_chars, fetcher)
+    pending: tuple[list[Loaded], list[tuple[str, IngestResult]], list[int], Future[list[IngestResult]]] | None = None
+    submit = getattr(sink, "submit", None) if getattr(sink, "pipeline", False) else None
+    for group in _groups(items, batch_size):
+        out, slots, articles = _build_group(group, max_chars, fetcher)
+        if submit is None:
+            _fill(out, slots, sink.send(articles) if articles else [])
+            results += out
             advance(len(group))
-            group = []
-    if group:
-        results += _run_group(group, sink, max_chars, fetcher)
-        advance(len(group))
+            continue
+        future = submit(articles) if articles else _done([])
+        if pending is not None:
+            results += _finish(pending, advance)
+        pending = (group, out, slots, future)
+    if pending is not None:
+        results += _finish(pending, advance)
     return results
 
 
-def _run_group(
-    group: list[Loaded], sink: Sink, max_chars: int, fetcher: Fetcher | None
+def _done(value: list[IngestResult]) -> Future[list[IngestResult]]:
+    future: Future[list[IngestResult]] = Future()
+    future.set_result(value)
+    return future
+
+
+def _finish(
+    pending: tuple[list[Loaded], list[tuple[str, IngestResult]], list[int], Future[list[IngestResult]]],
+    advance: Callable[[int], None],
 ) -> list[tuple[str, IngestResult]]:
+    group, out, slots, future = pending
+    _fill(out, slots, future.result())
+    advance(len(group))
+    return out
+
+
+def _fill(out: list[tuple[str, IngestResult]], slots: list[int], results: list[IngestResult]) -> None:
+    for slot, result in zip(slots, results, strict=True):
+        out[slot] = (out[slot][0], result)
+
+
+def _build_group(
+    group: list[Loaded], max_chars: int, fetcher: Fetcher | None
+) -> tuple[list[tuple[str, IngestResult]], list[int], list[Article]]:
+    """Fetch what needs fetching and build the articles; failures become results at once."""
     out: list[tuple[str, IngestResult]] = []
     articles: list[Article] = []
     slots: list[int] = []
@@ -143,6 +208,4 @@ def _run_group(
             continue
         slots.append(len(out))
         out.append((item.origin, IngestResult("", "error", 0, "not stored")))
-    for slot, result in zip(slots, sink.send(articles) if articles else [], strict=True):
-        out[slot] = (out[slot][0], result)
-    return out
+    return out, slots, articles

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.errors import ArticleNotFound
-from index.search import Evidence, near_duplicate
+from index.search import Evidence, Searcher, near_duplicate
 from index.sentences import Sentence
-from index.store import ArticleMeta, Store
+from index.store import ArticleMeta, Filters, Store
 from service.answerability import looks_like_injection
 from service.answering import Citation
 
@@ -150,3 +150,24 @@ def build_pool(articles: Sequence[ArticleData], size: int, qvec: np.ndarray | No
     evidence = [to_evidence(rows[i][0].meta, rows[i][1], float(scores[i]), float(rel[i]) if rel is not None else 0.0)
                 for i in reading]
     return Pool(evidence, [order.index(i) for i in reading], vecs[reading])
+
+
+def rank_articles(store: Store, searcher: Searcher, query: str, qvec: np.ndarray,
+                  filters: Filters | None) -> list[ArticleData]:
+    """Candidate articles for ``query``, loaded, ``relevance`` set, most relevant first.
+
+    Candidates are the articles of the best sentences (hybrid search) and of the nearest chunks
+    (which reach articles whose sentences the search's duplicate filter left out). Relevance
+    mixes the article's centroid similarity with its three best sentences' mean similarity.
+    """
+    hits = [h.article_id for h in searcher.search(query, filters, k=40, min_relevance=0.0)]
+    where = filters if filters is not None and not filters.is_empty() else None
+    hits += [aid for aid, *_ in store.query_chunks(qvec, 60, where)]
+    found: list[ArticleData] = []
+    for aid in dict.fromkeys(hits):
+        data = load_article(store, aid)
+        sims = data.vectors @ qvec
+        top = float(np.sort(sims)[-3:].mean()) if len(sims) else 0.0
+        data.relevance = 0.5 * float(data.centroid @ qvec) + 0.5 * top
+        found.append(data)
+    return sorted(found, key=lambda d: d.relevance, reverse=True)

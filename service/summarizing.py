@@ -39,6 +39,7 @@ from service.salience import (
     article_info,
     build_pool,
     load_article,
+    rank_articles,
     to_citation,
 )
 
@@ -90,17 +91,15 @@ class SummaryResult:
         return asdict(self)
 
 
-def assemble(
-    parts: Sequence[Part], pool: Sequence[Evidence], first_id: int = 1,
-) -> tuple[str, list[ClaimOut], list[Citation]]:
-    """Summary text, claims and citations numbered in order of first use from ``first_id``."""
+def assemble(parts: Sequence[Part], pool: Sequence[Evidence]) -> tuple[str, list[ClaimOut], list[Citation]]:
+    """Summary text, claims and citations numbered in order of first use."""
     ids: dict[int, int] = {}
     citations: list[Citation] = []
     claims: list[ClaimOut] = []
     for part in parts:
         for pos in part.positions:
             if pos not in ids:
-                ids[pos] = first_id + len(citations)
+                ids[pos] = len(citations) + 1
                 citations.append(to_citation(ids[pos], pool[pos - 1]))
         claims.append(ClaimOut(part.text, [ids[p] for p in part.positions], True, round(part.support, 3)))
     text = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in claims)
@@ -147,19 +146,7 @@ class Summarizer:
         qvec = self.query_vector(query)
         if qvec is None:
             raise InvalidRequest("the query is empty")
-        # Candidates: articles of the best sentences (hybrid search) and of the nearest chunks, which
-        # reach articles whose sentences the search's duplicate filter left out.
-        hits = [h.article_id for h in self.searcher.search(query, filters, k=40, min_relevance=0.0)]
-        where = filters if filters is not None and not filters.is_empty() else None
-        hits += [aid for aid, *_ in self.store.query_chunks(qvec, 60, where)]
-        found: list[ArticleData] = []
-        for aid in dict.fromkeys(hits):
-            data = load_article(self.store, aid)
-            sims = data.vectors @ qvec
-            top = float(np.sort(sims)[-3:].mean()) if len(sims) else 0.0
-            data.relevance = 0.5 * float(data.centroid @ qvec) + 0.5 * top
-            found.append(data)
-        found.sort(key=lambda d: d.relevance, reverse=True)
+        found = rank_articles(self.store, self.searcher, query, qvec, filters)
         if not found:
             return []
         floor = max(self.article_floor, self.article_ratio * found[0].relevance)

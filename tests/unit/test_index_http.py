@@ -149,3 +149,20 @@ def test_local_sink_results_match_remote_shape(fake_store) -> None:  # type: ign
     results = ingestion.run(items, ingestion.LocalSink(fake_store), max_chars=1000)
     assert [(o, r.status) for o, r in results] == [("a.md", "created"), ("b.md", "error")]
     assert json.dumps(build_article(ARTICLES[0]).content_hash) == json.dumps(fake_store.catalog["a"].hash)
+
+
+def test_pipelined_local_sink_keeps_order_and_statuses(fake_store) -> None:  # type: ignore[no-untyped-def]
+    fake_store.upsert(build_article(ARTICLES[2]))
+    v2 = {**ARTICLES[0], "text": "Dockworkers walked out. The port closed. Talks failed."}
+    records = [ARTICLES[0], {"text": ""}, ARTICLES[1], ARTICLES[2], v2, ARTICLES[1], v2, ARTICLES[0]]
+    items = [Loaded(f"in{i}", r) for i, r in enumerate(records)]
+    sink = ingestion.LocalSink(fake_store, pipeline=True)
+    try:
+        results = ingestion.run(items, sink, max_chars=1000, batch_size=3)
+    finally:
+        sink.close()
+    assert [(r.id, r.status) for _, r in results] == [
+        ("a", "created"), ("", "error"), ("b", "created"), ("c", "unchanged"), ("a", "updated"), ("b", "unchanged"),
+        ("a", "unchanged"), ("a", "updated")]
+    assert [s.text for s in fake_store.sentences_of("a")] == ["Dockworkers walked out.", "The port closed."]
+    assert fake_store.counts()["articles"] == 3 and fake_store.repair() == 0
