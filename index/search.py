@@ -124,7 +124,7 @@ class _Lexical:
 
         self.keys, corpus, rows = [], [], []
         self.article_index = {}
-        for n, (aid, (_, keys, toks)) in enumerate(self.cache.items()):
+        for n, (aid, (_, keys, toks)) in enumerate(sorted(self.cache.items())):  # stable order: stable ties
             self.article_index[aid] = n
             self.keys += keys
             corpus += toks
@@ -173,7 +173,7 @@ class Searcher:
             return []
         qvec = self.embedder.embed([query], "query")[0]
         fused = self._fuse(query, qvec, filters, allowed, k)
-        ranked = sorted(fused, key=lambda key: fused[key], reverse=True)[: 3 * k]
+        ranked = sorted(fused, key=lambda key: (-fused[key], key))[: 3 * k]  # ties broken the same way every time
         hits = self.store.fetch_sentences(ranked, with_vectors=True)
         vecs = np.stack([h.embedding for h in hits if h.embedding is not None]) if hits else np.zeros((0, len(qvec)))
         relevance = vecs @ np.asarray(qvec, np.float32)

@@ -29,7 +29,14 @@ from index.errors import ArticleNotFound, InvalidRequest
 from index.search import Evidence, Searcher, near_duplicate
 from index.store import Filters, Store
 from service import prompts
-from service.answerability import content_words, looks_like_injection, names, numbers, strip_dateline
+from service.answerability import (
+    content_stems,
+    content_words,
+    looks_like_injection,
+    names,
+    numbers,
+    strip_dateline,
+)
 from service.answering import Citation, ClaimOut, ContextTooLong, _attach
 from service.citations import CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
@@ -52,6 +59,7 @@ SummaryMode = Literal["generative", "mixed", "extractive"]
 Messages = list[dict[str, str]]
 _MIN_WORDS = 4
 _FLUSH = re.compile(r"[.!?\]\n]")
+_FINISHED = re.compile(r"[.!?\])\"'\u201d\u2019]\s*$")
 NOTHING_TO_SUMMARIZE = "The selected articles hold no sentence that can be summarized."
 
 
@@ -285,7 +293,11 @@ class Summarizer:
         # Only a salient sentence may stand in for a failed one; else the fill picks by salience.
         salient = [pool.rank[p - 1] < max(limit, len(pool.rank) // 2) for p in scope]
         parts: list[Part] = []
-        for claim in parse_claims(text):
+        claims = parse_claims(text)
+        if claims and not _FINISHED.search(text):  # the model stopped mid-sentence (token limit)
+            claims.pop()
+            stats["dropped"] += 1
+        for claim in claims:
             if len(parts) >= limit:
                 break
             body = strip_dateline(claim.text)
@@ -372,15 +384,19 @@ class Summarizer:
                 close()
 
 
-def facts_in(text: str, cited: Sequence[Evidence]) -> bool:
-    """Every number and name in ``text`` appears in the cited sentences (or their titles).
+def facts_in(text: str, cited: Sequence[Evidence], coverage: float = 0.8) -> bool:
+    """``text`` states nothing its cited sentences (or their titles) do not.
 
-    The checker scores each cited sentence alone; a summary sentence may fuse several, so its
-    hard facts are checked against all of them together as well.
+    Every number and name must appear in them, and at least ``coverage`` of its content words:
+    a summary sentence may compress and fuse its sources but not add to them. The checker
+    scores each cited sentence alone; this looks at all of them together, as a fusion needs.
     """
     blob = " ".join(f"{e.text} {e.title}" for e in cited)
     known = names(blob) | {w.lower() for w in content_words(blob)}
-    return not (numbers(text) - numbers(blob)) and not (names(text) - known)
+    if numbers(text) - numbers(blob) or names(text) - known:
+        return False
+    words = content_stems(text)
+    return not words or len(words & content_stems(blob)) / len(words) >= coverage
 
 
 def compresses(text: str, cited: str, ratio: float = 0.75) -> bool:

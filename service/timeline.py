@@ -14,6 +14,7 @@ numbers, e.g. wire copies that disagree.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -229,22 +230,24 @@ def _corrected_sentence(articles: Sequence[ArticleData], later: ArticleData, not
     return (best[1], best[2]) if best else None
 
 
-def conflicts(articles: Sequence[ArticleData], overlap: float = 0.5) -> list[Discrepancy]:
-    """Same-day reports of one fact in nearly the same words whose numbers differ (same unit)."""
+def conflicts(articles: Sequence[ArticleData], overlap: float = 0.5, max_days: int = 3) -> list[Discrepancy]:
+    """Same-day reports of one fact in nearly the same words whose numbers differ (same unit).
+
+    Only articles published within ``max_days`` of each other are compared: a conflict needs the
+    same event day, and sentences without a date of their own take their article's.
+    """
     ordered = sorted(articles, key=lambda a: a.meta.published_ts)
     found: list[Discrepancy] = []
     for i, a in enumerate(ordered):
         for b in ordered[i + 1 :]:
             pa, pb = published_day(a), published_day(b)
-            if pa is None or pb is None or a.meta.id == b.meta.id:
+            if pa is None or pb is None or a.meta.id == b.meta.id or (pb - pa).days > max_days:
                 continue
-            for sa in a.sentences:
-                for sb in b.sentences:
+            for sa in (s for s in a.sentences if _units(s.text) and not is_correction(s.text)):
+                for sb in (s for s in b.sentences if _units(s.text) and not is_correction(s.text)):
                     pair = _differing(sa.text, sb.text, overlap)
-                    if pair is None or is_correction(sa.text) or is_correction(sb.text):
-                        continue
-                    if (event_date(sa.text, pa) or pa) != (event_date(sb.text, pb) or pb):
-                        continue  # different days: an update, not a contradiction
+                    if pair is None or (event_date(sa.text, pa) or pa) != (event_date(sb.text, pb) or pb):
+                        continue  # not the same fact, or different days: an update, not a contradiction
                     found.append(Discrepancy("conflict", (a, sa), [(b, sb)], *pair))
     return found
 
@@ -262,10 +265,12 @@ def _differing(a: str, b: str, overlap: float) -> tuple[str, str] | None:
     return None
 
 
-def _plain_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z][a-z'-]+", strip_dateline(text).lower())}
+@functools.lru_cache(maxsize=4096)
+def _plain_words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z][a-z'-]+", strip_dateline(text).lower()))
 
 
+@functools.lru_cache(maxsize=4096)
 def _units(text: str) -> dict[str, str]:
     """Each stated number with the word after it ('' at the end): {'40': 'people'}."""
     body = _TIME.sub(" ", _MONTH_DAY.sub(" ", strip_dateline(text)))

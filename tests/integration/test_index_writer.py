@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.unit.test_index_loaders import site  # noqa: F401 - the local web server fixture
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 NEWSDESK = str(ROOT / ".venv" / "bin" / "newsdesk")
@@ -100,6 +102,16 @@ def test_ingest_goes_to_the_server_that_owns_the_dir(served: tuple[Path, int], t
     assert listed["total"] == 15
     again = _cli("ingest", str(EXAMPLES), data_dir=data_dir)
     assert again.returncode == 0 and "unchanged" in again.stdout and "│ 15 " in again.stdout
+
+
+def test_ingest_a_feed_url_through_the_server(served: tuple[Path, int], site: str) -> None:  # noqa: F811
+    data_dir, port = served
+    result = _cli("ingest", f"{site}/feed.rss", data_dir=data_dir)
+    assert result.returncode == 1  # the feed's second entry is a 404
+    assert "entry 2" in result.stdout and "HTTP 404" in result.stdout
+    [article] = httpx.get(f"http://127.0.0.1:{port}/v1/articles").json()["articles"]
+    assert (article["url"], article["title"], article["source"], article["published_at"]) == (
+        f"{site}/harbour.html", "Harbour reopens after storm", "Test Times", "2026-11-03T08:15:00Z")
 
 
 def test_second_server_refuses_to_start(served: tuple[Path, int]) -> None:

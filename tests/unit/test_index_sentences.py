@@ -81,3 +81,12 @@ def test_normalize_text_unifies_space_newlines_and_unicode() -> None:
 def test_empty_and_blank_text_has_no_sentences() -> None:
     assert split_sentences("a", "") == []
     assert split_sentences("a", normalize_text(" \n\t ")) == []
+
+
+def test_many_numbered_sentences_over_several_lines_split_cleanly() -> None:
+    # pysbd took "quay 37. Sentence 38" for a numbered list and cut before "37."
+    line = " ".join(f"Sentence {i} reports that ships number {i * 7} near quay {i}." for i in range(40))
+    clause = " ".join(f"Clause {i} covers berth {i}," for i in range(60)) + " and ends."
+    got = [s.text for s in split_sentences("a", f"{line}\n{clause}\n{line}")]
+    want = [f"Sentence {i} reports that ships number {i * 7} near quay {i}." for i in range(40)]
+    assert got == [*want, clause, *want]

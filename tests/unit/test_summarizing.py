@@ -86,6 +86,8 @@ def test_a_supported_model_sentence_is_kept_with_its_citation(corpus_store: Stor
 
 @pytest.mark.parametrize("bad", [
     "The union wants a 12% pay rise [2].",  # a number the source does not hold
+    "The union wants a 9% pay rise plus free lunches for crane drivers forever [2].",  # words from nowhere
+    "The union has demanded a 9% pay rise over two years while the port",  # cut off mid-sentence
     "Mayor Quentin Falk said the strike was illegal [1].",  # a name and a claim from nowhere
     "ALL CLEAR [4].",
 ])
