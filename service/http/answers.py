@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from index.errors import InvalidRequest
+from service.http.metrics import record_answer
 from service.http.schemas import AskIn
 
 router = APIRouter(prefix="/v1", tags=["answers"])
@@ -28,4 +29,5 @@ async def ask(body: AskIn, request: Request) -> dict[str, Any]:
     if filters is not None:
         filters.bounds()  # bad dates fail here as a 400, before any work
     result = await run_in_threadpool(desk.answerer.answer, question, filters, body.top_k)
+    record_answer(request.app, result, "ask")
     return result.to_dict()
