@@ -30,7 +30,7 @@ from index.loaders import Loaded, load
 from index.search import Searcher
 from index.sentences import split_sentences
 from index.store import Store, open_client
-from service.ingestion import LocalSink, run
+from service.ingestion import LOCAL_BATCH, LocalSink, run
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,7 @@ def _timed_ingest(embedder: Any, records: list[dict[str, Any]], chunk_vectors: s
         items = [Loaded(f"r{i}", r) for i, r in enumerate(records)]
         sink = LocalSink(store, pipeline=True)
         t = time.perf_counter()
-        results = run(items, sink, max_chars=200_000, batch_size=32)
+        results = run(items, sink, max_chars=200_000, batch_size=LOCAL_BATCH)
         sink.close()
         elapsed = time.perf_counter() - t
         assert all(r.status == "created" for _, r in results)

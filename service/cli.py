@@ -74,7 +74,7 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) ->
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, feeds, URLs (.md .txt .html .json .jsonl .rss)")],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, feeds, URLs (.md .html .jsonl .rss...)")],
     verbose: Annotated[bool, typer.Option("--verbose")] = False,
 ) -> None:
     """Add articles to the index (re-ingesting unchanged articles is a no-op).
@@ -103,7 +103,7 @@ def ingest(
 
 
 def _ingest_local(paths: list[str], settings: Settings) -> None:
-    from service.ingestion import LocalSink
+    from service.ingestion import LOCAL_BATCH, LocalSink
     from service.runtime import build_index
 
     try:
@@ -112,13 +112,13 @@ def _ingest_local(paths: list[str], settings: Settings) -> None:
         _fail(str(exc))
     sink = LocalSink(store, pipeline=True)
     try:
-        _ingest_with(paths, settings, sink, batch_size=32)
+        _ingest_with(paths, settings, sink, batch_size=LOCAL_BATCH)
     finally:
         sink.close()
 
 
 def _ingest_remote(paths: list[str], settings: Settings, url: str) -> None:
-    from service.ingestion import RemoteSink, ServerUnreachable
+    from service.ingestion import REMOTE_BATCH, RemoteSink, ServerUnreachable
 
     sink = RemoteSink(url, api_key=settings.api_key)
     try:
@@ -128,7 +128,7 @@ def _ingest_remote(paths: list[str], settings: Settings, url: str) -> None:
               "and run ingest again, or POST the articles to it yourself.")
     err.print(f"a newsdesk server owns {settings.data_dir}: sending the articles to {url}")
     try:
-        _ingest_with(paths, settings, sink, batch_size=16)
+        _ingest_with(paths, settings, sink, batch_size=REMOTE_BATCH)
     except ServerUnreachable as exc:
         _fail(f"{exc}. Articles sent before this point are stored; run ingest again to send the rest.")
 

@@ -22,6 +22,12 @@ from index.store import Store
 
 log = logging.getLogger(__name__)
 
+# Articles per batch. Local: large, because one embedding call over more sentences pads less
+# and pays its fixed costs once (bench: 32 -> 0.73 of raw encoding speed, 64-128 -> 0.80).
+# Remote: smaller, to keep each request well under the server's body limit.
+LOCAL_BATCH = 128
+REMOTE_BATCH = 16
+
 
 class ServerUnreachable(NewsdeskError):
     """The server that owns the data dir does not answer."""

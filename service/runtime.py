@@ -37,11 +37,18 @@ def open_store(settings: Settings, embedder: Embedder) -> Store:
     if settings.chroma_mode == "embedded":
         path.mkdir(parents=True, exist_ok=True)
     client = open_client(settings.chroma_mode, path=str(path), host=settings.chroma_host, port=settings.chroma_port)
-    return Store(client, embedder, prefix=settings.collection_prefix,
-                 chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+    return Store(
+        client,
+        embedder,
+        prefix=settings.collection_prefix,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+    )
 
 
-def build_index(settings: Settings, *, embedder: Embedder | None = None, store: Store | None = None) -> tuple[Embedder, Store]:
+def build_index(
+    settings: Settings, *, embedder: Embedder | None = None, store: Store | None = None
+) -> tuple[Embedder, Store]:
     """Embedder and store, without loading any LLM (enough for ingest)."""
     if embedder is None:
         settings.check_embedder()
@@ -52,7 +59,10 @@ def build_index(settings: Settings, *, embedder: Embedder | None = None, store: 
 
 
 def build(
-    settings: Settings, *, generator: Generator | None = None, embedder: Embedder | None = None,
+    settings: Settings,
+    *,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
     store: Store | None = None,
 ) -> Newsdesk:
     """Everything newsdesk needs to answer; missing parts are loaded from settings."""
@@ -63,8 +73,15 @@ def build(
     generator = gated(generator, queue_size=settings.queue_size, timeout_s=settings.generation_timeout_s)
     searcher = Searcher(store, embedder)
     checker = CitationChecker(embedder, settings.support_threshold)
-    answerer = Answerer(searcher, generator, checker, top_k=settings.top_k, min_relevance=settings.min_relevance,
-                        max_tokens=settings.max_answer_tokens, temperature=settings.temperature)
+    answerer = Answerer(
+        searcher,
+        generator,
+        checker,
+        top_k=settings.top_k,
+        min_relevance=settings.min_relevance,
+        max_tokens=settings.max_answer_tokens,
+        temperature=settings.temperature,
+    )
     return Newsdesk(settings, embedder, store, searcher, generator, checker, answerer)
 
 

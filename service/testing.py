@@ -8,6 +8,7 @@ prompts, ``FunctionGenerator`` computes its output from the prompt.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -29,7 +30,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = _WORD.findall(text.lower())
-            for feat in words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]:
+            for feat in words + [a + " " + b for a, b in itertools.pairwise(words)]:
                 h = int.from_bytes(hashlib.blake2b(feat.encode(), digest_size=8).digest(), "little")
                 out[row, h % self.dim] += 1.0 if " " not in feat else 0.5
             norm = np.linalg.norm(out[row])
@@ -73,7 +74,9 @@ class ScriptedGenerator:
 class FunctionGenerator:
     """Computes the output from the messages with ``fn``; records every call."""
 
-    def __init__(self, fn: Callable[[list[dict[str, str]]], str], *, model_id: str = "fake-function", n_ctx: int = 4096) -> None:
+    def __init__(
+        self, fn: Callable[[list[dict[str, str]]], str], *, model_id: str = "fake-function", n_ctx: int = 4096
+    ) -> None:
         self.fn = fn
         self.history: list[dict[str, Any]] = []
         self.model_id = model_id

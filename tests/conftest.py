@@ -40,7 +40,9 @@ def _guarded(real):  # type: ignore[no-untyped-def]
     def connect(self, address):  # type: ignore[no-untyped-def]
         if not _is_local(address):
             BLOCKED.append(str(address))
-            raise ConnectionRefusedError(f"test network guard: connection to {address!r} blocked (only loopback allowed)")
+            raise ConnectionRefusedError(
+                f"test network guard: connection to {address!r} blocked (only loopback allowed)"
+            )
         return real(self, address)
 
     return connect

@@ -20,7 +20,9 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _load(app: FastAPI, settings: Settings, generator: Generator | None, embedder: Embedder | None, store: Store | None) -> None:
+def _load(
+    app: FastAPI, settings: Settings, generator: Generator | None, embedder: Embedder | None, store: Store | None
+) -> None:
     try:
         app.state.desk = build(settings, generator=generator, embedder=embedder, store=store)
         log.info("newsdesk ready: model %s, %d articles", settings.model_id, len(app.state.desk.store.catalog))
@@ -30,8 +32,12 @@ def _load(app: FastAPI, settings: Settings, generator: Generator | None, embedde
 
 
 def create_app(
-    settings: Settings, *, generator: Generator | None = None, embedder: Embedder | None = None,
-    store: Store | None = None, background_load: bool = True,
+    settings: Settings,
+    *,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
+    store: Store | None = None,
+    background_load: bool = True,
 ) -> FastAPI:
     """The newsdesk HTTP app. Models load in a background thread; /readyz says when done."""
 
@@ -58,8 +64,13 @@ def create_app(
     security.install(app, settings)
     metrics.install(app)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["Retry-After"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Retry-After"],
+        )
     app.include_router(health.router)
     app.include_router(articles.router)
     app.include_router(answers.router)

@@ -20,5 +20,7 @@ def readyz(request: Request) -> JSONResponse:
     desk = request.app.state.desk
     if desk is None:
         reason = request.app.state.load_error or "loading model and index"
-        return JSONResponse({"status": "loading" if not request.app.state.load_error else "failed", "detail": reason}, status_code=503)
+        return JSONResponse(
+            {"status": "loading" if not request.app.state.load_error else "failed", "detail": reason}, status_code=503
+        )
     return JSONResponse({"status": "ready", "model": desk.settings.model_id, "articles": len(desk.store.catalog)})

@@ -13,7 +13,9 @@ from service.testing import FunctionGenerator, HashEmbedder
 
 def test_readyz_is_503_until_loaded_then_200(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    app = create_app(settings, generator=FunctionGenerator(lambda m: ""), embedder=HashEmbedder(), background_load=False)
+    app = create_app(
+        settings, generator=FunctionGenerator(lambda m: ""), embedder=HashEmbedder(), background_load=False
+    )
     assert TestClient(app).get("/readyz").status_code == 503  # lifespan not started: nothing loaded
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
