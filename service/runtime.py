@@ -72,6 +72,7 @@ def build(
     # Every job (answers, summaries, chat) shares one model: all generations queue through the Gate.
     generator = gated(generator, queue_size=settings.queue_size, timeout_s=settings.generation_timeout_s)
     searcher = Searcher(store, embedder)
+    searcher.warm()  # the BM25 index, built at load time rather than on the first question
     checker = CitationChecker(embedder, settings.support_threshold)
     answerer = Answerer(
         searcher,
