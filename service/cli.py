@@ -34,7 +34,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
@@ -66,9 +68,18 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose/--quiet")] = True) ->
         if settings.chroma_mode == "embedded":
             lock = datalock.acquire(settings.data_dir, role="server", host=settings.host, port=settings.port)
     except NewsdeskError as exc:
-        _fail(f"{exc}" + ("; stop that process or set NEWSDESK_DATA_DIR to another folder" if isinstance(exc, datalock.DataDirBusy) else ""))
+        _fail(
+            f"{exc}"
+            + (
+                "; stop that process or set NEWSDESK_DATA_DIR to another folder"
+                if isinstance(exc, datalock.DataDirBusy)
+                else ""
+            )
+        )
     console.print(f"newsdesk serving on http://{settings.host}:{settings.port} (docs at /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info" if verbose else "warning")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info" if verbose else "warning"
+    )
     del lock
 
 
@@ -124,8 +135,10 @@ def _ingest_remote(paths: list[str], settings: Settings, url: str) -> None:
     try:
         sink.check(timeout_s=1.0)
     except ServerUnreachable as exc:
-        _fail(f"{settings.data_dir} is owned by a newsdesk server, but {exc}. Restart that server (or stop it) "
-              "and run ingest again, or POST the articles to it yourself.")
+        _fail(
+            f"{settings.data_dir} is owned by a newsdesk server, but {exc}. Restart that server (or stop it) "
+            "and run ingest again, or POST the articles to it yourself."
+        )
     err.print(f"a newsdesk server owns {settings.data_dir}: sending the articles to {url}")
     try:
         _ingest_with(paths, settings, sink, batch_size=REMOTE_BATCH)
@@ -145,8 +158,14 @@ def _ingest_with(paths: list[str], settings: Settings, sink: Any, *, batch_size:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err) as bar:
         task = bar.add_task("ingesting", total=len(loaded))
-        results = ingestion.run(loaded, sink, max_chars=settings.max_article_chars, fetcher=fetcher,
-                                batch_size=batch_size, advance=lambda n: bar.advance(task, n))
+        results = ingestion.run(
+            loaded,
+            sink,
+            max_chars=settings.max_article_chars,
+            fetcher=fetcher,
+            batch_size=batch_size,
+            advance=lambda n: bar.advance(task, n),
+        )
     _summary(results)
     if any(r.status == "error" for _, r in results):
         raise typer.Exit(1)
@@ -193,7 +212,11 @@ def ask(
     if result.mode == "extractive":
         console.print("[dim](quoted from the sources: the model's own answer was not supported by them)[/dim]")
     for c in result.citations:
-        console.print(f"\n[bold][{c.id}][/bold] {c.title} — {c.source}, {c.published_at[:10]}\n    [dim]{c.url}[/dim]\n    “{c.text}”", highlight=False)
+        console.print(
+            f"\n[bold][{c.id}][/bold] {c.title} — {c.source}, {c.published_at[:10]}"
+            f"\n    [dim]{c.url}[/dim]\n    “{c.text}”",
+            highlight=False,
+        )
 
 
 # ---- summarize and brief -------------------------------------------------------------------
@@ -221,8 +244,10 @@ def _post(url: str, path: str, body: dict[str, Any], settings: Settings) -> dict
         with err.status(f"a newsdesk server owns {settings.data_dir}: asking it at {url}{path}"):
             response = httpx.post(url + path, json=body, headers=headers, timeout=settings.generation_timeout_s * 10)
     except httpx.HTTPError as exc:
-        _fail(f"{settings.data_dir} is owned by a newsdesk server at {url}, which did not answer ({exc}). "
-              "Restart or stop that server, or set NEWSDESK_DATA_DIR to another folder.")
+        _fail(
+            f"{settings.data_dir} is owned by a newsdesk server at {url}, which did not answer ({exc}). "
+            "Restart or stop that server, or set NEWSDESK_DATA_DIR to another folder."
+        )
     try:
         data = response.json()
     except ValueError:
@@ -258,14 +283,19 @@ def summarize(
     _logging(False)
     ids = list(article_ids or [])
     if not ids and not query.strip() and not (source or since or until):
-        _fail("give ARTICLE_ID... or --query \"...\" (ids are listed by GET /v1/articles)", 2)
+        _fail('give ARTICLE_ID... or --query "..." (ids are listed by GET /v1/articles)', 2)
     filters = _filters_or_fail([], source, since, until)
     settings = _settings()
     lock, url = _owner_or_lock(settings, "summarize")
     try:
         if url is not None:
-            body = {"article_ids": ids, "query": query, "max_sentences": sentences, "extractive": extractive,
-                    "filters": {"sources": list(source or ()), "since": since, "until": until}}
+            body = {
+                "article_ids": ids,
+                "query": query,
+                "max_sentences": sentences,
+                "extractive": extractive,
+                "filters": {"sources": list(source or ()), "since": since, "until": until},
+            }
             data = _post(url, "/v1/summarize", body, settings)
         else:
             data = _summarize_local(settings, ids, query, filters, sentences, extractive)
@@ -279,12 +309,17 @@ def summarize(
     if data.get("mode") == "extractive":
         console.print("[dim](quoted from the sources: no model-written sentence was supported by them)[/dim]")
     for c in data.get("citations", []):
-        console.print(f"\n[bold][{c['id']}][/bold] {c['title']} — {c['source']}, {c['published_at'][:10]}\n"
-                      f"    [dim]{c['url']}[/dim]\n    “{c['text']}”", highlight=False, markup=False)
+        console.print(
+            f"\n[bold][{c['id']}][/bold] {c['title']} — {c['source']}, {c['published_at'][:10]}\n"
+            f"    [dim]{c['url']}[/dim]\n    “{c['text']}”",
+            highlight=False,
+            markup=False,
+        )
 
 
-def _summarize_local(settings: Settings, ids: list[str], query: str, filters: Any, sentences: int,
-                     extractive: bool) -> dict[str, Any]:
+def _summarize_local(
+    settings: Settings, ids: list[str], query: str, filters: Any, sentences: int, extractive: bool
+) -> dict[str, Any]:
     from service.runtime import build
     from service.summarizing import summarizer_for
 
@@ -323,8 +358,13 @@ def brief(
     lock, url = _owner_or_lock(settings, "brief")
     try:
         if url is not None:
-            body = {"topic": topic, "max_stories": stories, "summary_sentences": sentences, "extractive": extractive,
-                    "filters": {"sources": list(source or ()), "since": since, "until": until}}
+            body = {
+                "topic": topic,
+                "max_stories": stories,
+                "summary_sentences": sentences,
+                "extractive": extractive,
+                "filters": {"sources": list(source or ()), "since": since, "until": until},
+            }
             data = _post(url, "/v1/briefings", body, settings)
         else:
             data = _brief_local(settings, topic, filters, stories, sentences, extractive)
@@ -343,8 +383,9 @@ def brief(
         sys.stdout.write(text)
 
 
-def _brief_local(settings: Settings, topic: str, filters: Any, stories: int, sentences: int,
-                 extractive: bool) -> dict[str, Any]:
+def _brief_local(
+    settings: Settings, topic: str, filters: Any, stories: int, sentences: int, extractive: bool
+) -> dict[str, Any]:
     from service.briefing import briefer_for
     from service.runtime import build
 
@@ -358,8 +399,14 @@ def _brief_local(settings: Settings, topic: str, filters: Any, stories: int, sen
             def progress(what: str, done: int, total: int | None) -> None:
                 bar.update(task, description=what, completed=done, total=total)
 
-            result = briefer_for(desk).brief(topic, filters, max_stories=stories, summary_sentences=sentences,
-                                             extractive=extractive, progress=progress)
+            result = briefer_for(desk).brief(
+                topic,
+                filters,
+                max_stories=stories,
+                summary_sentences=sentences,
+                extractive=extractive,
+                progress=progress,
+            )
     except NewsdeskError as exc:
         _fail(str(exc))
     return result.to_dict()
