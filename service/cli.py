@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -193,30 +194,60 @@ def ask(
     until: Annotated[str, typer.Option(help="Only articles published on/before (ISO date)")] = "",
     top_k: Annotated[int, typer.Option(min=1, max=50)] = 10,
 ) -> None:
-    """Answer a question from the index, with checked citations."""
-    from index.store import Filters
-    from service.runtime import build
-
+    """Answer a question from the index, with checked citations (asks the server if one owns the data dir)."""
     _logging(False)
+    filters = _filters_or_fail([], source, since, until)
     settings = _settings()
-    try:
+    body = {
+        "question": question,
+        "top_k": top_k,
+        "filters": {"sources": list(source or ()), "since": since, "until": until},
+    }
+
+    def local() -> dict[str, Any]:
+        from service.runtime import build
+
         settings.check_model_file()
-        desk = build(settings)
-        result = desk.answerer.answer(question, Filters(sources=tuple(source or ()), since=since, until=until), top_k)
-    except NewsdeskError as exc:
-        _fail(str(exc))
+        return build(settings).answerer.answer(question, filters, top_k).to_dict()
+
+    data = _local_or_remote(settings, "ask", "/v1/ask", body, local)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
-    console.print(result.answer, highlight=False)
-    if result.mode == "extractive":
+    console.print(data["answer"], highlight=False)
+    if data.get("mode") == "extractive":
         console.print("[dim](quoted from the sources: the model's own answer was not supported by them)[/dim]")
-    for c in result.citations:
+    _print_sources(data["citations"])
+
+
+def _print_sources(citations: list[dict[str, Any]]) -> None:
+    """Numbered sources under an answer or summary: title, outlet, date, url, quoted sentence."""
+    from rich.markup import escape
+
+    for c in citations:
         console.print(
-            f"\n[bold][{c.id}][/bold] {c.title} — {c.source}, {c.published_at[:10]}"
-            f"\n    [dim]{c.url}[/dim]\n    “{c.text}”",
+            f"\n[bold]\\[{c['id']}][/bold] {escape(c['title'])} — {escape(c['source'])}, {c['published_at'][:10]}"
+            f"\n    [dim]{escape(c['url'])}[/dim]\n    “{escape(c['text'])}”",
             highlight=False,
         )
+
+
+def _local_or_remote(
+    settings: Settings, role: str, path: str, body: dict[str, Any], local: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``local`` under the data dir's lock, or POST ``body`` to the server that owns the dir."""
+    lock, url = _owner_or_lock(settings, role)
+    try:
+        if url is not None:
+            return _post(url, path, body, settings)
+        try:
+            return local()
+        except NewsdeskError as exc:
+            _fail(str(exc))
+            raise  # unreachable: _fail exits
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 # ---- summarize and brief -------------------------------------------------------------------
@@ -286,35 +317,27 @@ def summarize(
         _fail('give ARTICLE_ID... or --query "..." (ids are listed by GET /v1/articles)', 2)
     filters = _filters_or_fail([], source, since, until)
     settings = _settings()
-    lock, url = _owner_or_lock(settings, "summarize")
-    try:
-        if url is not None:
-            body = {
-                "article_ids": ids,
-                "query": query,
-                "max_sentences": sentences,
-                "extractive": extractive,
-                "filters": {"sources": list(source or ()), "since": since, "until": until},
-            }
-            data = _post(url, "/v1/summarize", body, settings)
-        else:
-            data = _summarize_local(settings, ids, query, filters, sentences, extractive)
-    finally:
-        if lock is not None:
-            lock.release()
+    body = {
+        "article_ids": ids,
+        "query": query,
+        "max_sentences": sentences,
+        "extractive": extractive,
+        "filters": {"sources": list(source or ()), "since": since, "until": until},
+    }
+    data = _local_or_remote(
+        settings,
+        "summarize",
+        "/v1/summarize",
+        body,
+        lambda: _summarize_local(settings, ids, query, filters, sentences, extractive),
+    )
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     console.print(data["summary"], highlight=False)
     if data.get("mode") == "extractive":
         console.print("[dim](quoted from the sources: no model-written sentence was supported by them)[/dim]")
-    for c in data.get("citations", []):
-        console.print(
-            f"\n[bold][{c['id']}][/bold] {c['title']} — {c['source']}, {c['published_at'][:10]}\n"
-            f"    [dim]{c['url']}[/dim]\n    “{c['text']}”",
-            highlight=False,
-            markup=False,
-        )
+    _print_sources(data.get("citations", []))
 
 
 def _summarize_local(
@@ -355,22 +378,20 @@ def brief(
         _fail('give --topic "..." (and optionally --since/--until/--source)', 2)
     filters = _filters_or_fail([], source, since, until)
     settings = _settings()
-    lock, url = _owner_or_lock(settings, "brief")
-    try:
-        if url is not None:
-            body = {
-                "topic": topic,
-                "max_stories": stories,
-                "summary_sentences": sentences,
-                "extractive": extractive,
-                "filters": {"sources": list(source or ()), "since": since, "until": until},
-            }
-            data = _post(url, "/v1/briefings", body, settings)
-        else:
-            data = _brief_local(settings, topic, filters, stories, sentences, extractive)
-    finally:
-        if lock is not None:
-            lock.release()
+    body = {
+        "topic": topic,
+        "max_stories": stories,
+        "summary_sentences": sentences,
+        "extractive": extractive,
+        "filters": {"sources": list(source or ()), "since": since, "until": until},
+    }
+    data = _local_or_remote(
+        settings,
+        "brief",
+        "/v1/briefings",
+        body,
+        lambda: _brief_local(settings, topic, filters, stories, sentences, extractive),
+    )
     text = render(data, fmt)  # type: ignore[arg-type]
     if out:
         try:

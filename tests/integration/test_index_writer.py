@@ -53,13 +53,24 @@ def _free_port() -> int:
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    return {**env, "NEWSDESK_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-            "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    return {
+        **env,
+        "NEWSDESK_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "PYTHONPATH": str(ROOT),
+        "COLUMNS": "200",
+    }
 
 
 def _owner(mode: str, data_dir: Path, port: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-c", OWNER, mode, str(data_dir), str(port)], env=_env(data_dir),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", OWNER, mode, str(data_dir), str(port)],
+        env=_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -111,13 +122,22 @@ def test_ingest_a_feed_url_through_the_server(served: tuple[Path, int], site: st
     assert "entry 2" in result.stdout and "HTTP 404" in result.stdout
     [article] = httpx.get(f"http://127.0.0.1:{port}/v1/articles").json()["articles"]
     assert (article["url"], article["title"], article["source"], article["published_at"]) == (
-        f"{site}/harbour.html", "Harbour reopens after storm", "Test Times", "2026-11-03T08:15:00Z")
+        f"{site}/harbour.html",
+        "Harbour reopens after storm",
+        "Test Times",
+        "2026-11-03T08:15:00Z",
+    )
 
 
 def test_second_server_refuses_to_start(served: tuple[Path, int]) -> None:
     data_dir, port = served
-    result = subprocess.run([NEWSDESK, "serve"], env={**_env(data_dir), "NEWSDESK_PORT": str(_free_port())},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [NEWSDESK, "serve"],
+        env={**_env(data_dir), "NEWSDESK_PORT": str(_free_port())},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     message = " ".join(result.stderr.split())
     assert "is in use by a newsdesk server (pid" in message and f"serving http://127.0.0.1:{port}" in message
@@ -142,3 +162,20 @@ def test_unreachable_owner_or_running_ingest_stop_with_advice(tmp_path: Path) ->
         busy.wait()
     message = " ".join(result.stderr.split())
     assert result.returncode == 1 and "in use by a newsdesk ingest" in message and "Wait for it to finish" in message
+
+
+def test_ask_goes_to_the_server_that_owns_the_dir(served: tuple[Path, int]) -> None:
+    data_dir, port = served
+    assert _cli("ingest", str(EXAMPLES), data_dir=data_dir).returncode == 0
+    result = _cli("ask", "How many workers joined the strike on its first day?", "--json", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    answer = json.loads(result.stdout)
+    assert not answer["abstained"] and answer["citations"]
+    served_ids = {
+        a["id"] for a in httpx.get(f"http://127.0.0.1:{port}/v1/articles", params={"limit": 100}).json()["articles"]
+    }
+    assert {c["article_id"] for c in answer["citations"]} <= served_ids
+    bad = _cli("ask", "anything", "--since", "last tuesday", data_dir=data_dir)
+    assert bad.returncode != 0 and "2026-11-03" in bad.stderr and "Traceback" not in bad.stderr
