@@ -124,7 +124,7 @@ def test_killed_at_every_write_converges(tmp_path: Path) -> None:
 def test_real_cli_killed_mid_ingest_then_rerun(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "articles"
     folder.mkdir()
-    records = _records(1, n=48)
+    records = _records(1, n=400)  # several ingest batches: the kill lands long before the end
     for r in records:
         (folder / f"{r['id']}.json").write_text(json.dumps(r))
     data_dir = tmp_path / "data"
