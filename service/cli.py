@@ -201,7 +201,7 @@ def ask(
     body = {
         "question": question,
         "top_k": top_k,
-        "filters": {"sources": list(source or ()), "since": since, "until": until},
+        "filters": _filters_body(source, since, until),
     }
 
     def local() -> dict[str, Any]:
@@ -288,6 +288,11 @@ def _post(url: str, path: str, body: dict[str, Any], settings: Settings) -> dict
     return dict(data)
 
 
+def _filters_body(source: list[str] | None, since: str, until: str) -> dict[str, Any]:
+    """The ``filters`` object of a request to the server."""
+    return {"sources": list(source or ()), "since": since, "until": until}
+
+
 def _filters_or_fail(ids: list[str], source: list[str] | None, since: str, until: str) -> Any:
     from index.store import Filters
 
@@ -322,7 +327,7 @@ def summarize(
         "query": query,
         "max_sentences": sentences,
         "extractive": extractive,
-        "filters": {"sources": list(source or ()), "since": since, "until": until},
+        "filters": _filters_body(source, since, until),
     }
     data = _local_or_remote(
         settings,
@@ -383,7 +388,7 @@ def brief(
         "max_stories": stories,
         "summary_sentences": sentences,
         "extractive": extractive,
-        "filters": {"sources": list(source or ()), "since": since, "until": until},
+        "filters": _filters_body(source, since, until),
     }
     data = _local_or_remote(
         settings,

@@ -95,6 +95,19 @@ def corpus_store(fake_store):  # type: ignore[no-untyped-def]
     return fake_store
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The example corpus in a real embedded Chroma with the hash embedder, shared by a module."""
+    from index.articles import build_article
+    from index.store import Store, open_client
+    from service.testing import HashEmbedder
+
+    shared = Store(open_client("embedded", path=str(tmp_path_factory.mktemp("chroma"))), HashEmbedder())
+    for record in example_records():
+        shared.upsert(build_article(record))
+    return shared
+
+
 # ---- real components (integration) --------------------------------------------------------
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]

@@ -19,18 +19,6 @@ QUESTION = "How many workers joined the Velmora port strike on its first day?"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from index.articles import build_article
-    from index.store import Store, open_client
-    from tests.conftest import example_records
-
-    store = Store(open_client("embedded", path=str(tmp_path_factory.mktemp("chroma"))), HashEmbedder())
-    for record in example_records():
-        store.upsert(build_article(record))
-    return store
-
-
-@pytest.fixture(scope="module")
 def generator() -> FunctionGenerator:
     return FunctionGenerator(echo_first_source)
 

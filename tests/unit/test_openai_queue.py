@@ -46,18 +46,6 @@ class Controlled:
             self.closed.set()
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from index.articles import build_article
-    from index.store import Store, open_client
-    from tests.conftest import example_records
-
-    store = Store(open_client("embedded", path=str(tmp_path_factory.mktemp("chroma"))), HashEmbedder())
-    for record in example_records():
-        store.upsert(build_article(record))
-    return store
-
-
 def _serve(store: Any, model: Controlled, tmp_path: Path, **settings: Any) -> Any:
     from service.http.app import create_app
 

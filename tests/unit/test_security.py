@@ -19,18 +19,6 @@ KEY = "s3cret-key"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from index.articles import build_article
-    from index.store import Store, open_client
-    from tests.conftest import example_records
-
-    store = Store(open_client("embedded", path=str(tmp_path_factory.mktemp("chroma"))), HashEmbedder())
-    for record in example_records():
-        store.upsert(build_article(record))
-    return store
-
-
-@pytest.fixture(scope="module")
 def server(store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """API key set, small limits, CORS for one origin."""
     from service.http.app import create_app
