@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Generator as Gen
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -63,6 +63,12 @@ class Citation:
     source: str
     published_at: str
 
+    @classmethod
+    def from_evidence(cls, cid: int, e: Evidence) -> Citation:
+        """The evidence sentence as citation number ``cid``."""
+        return cls(cid, e.article_id, e.sentence_index, e.text, e.start, e.end, e.title, e.url, e.source,
+                   e.published_at)
+
 
 @dataclass
 class ClaimOut:
@@ -72,6 +78,15 @@ class ClaimOut:
     citations: list[int]
     supported: bool
     support: float
+
+    def marked(self) -> str:
+        """The claim's text with its ``[n]`` markers before the final punctuation."""
+        return _attach(self.text, "".join(f"[{i}]" for i in self.citations)) if self.citations else self.text
+
+
+def join_claims(claims: Iterable[ClaimOut]) -> str:
+    """Running text of claims, each carrying its markers."""
+    return " ".join(c.marked() for c in claims)
 
 
 @dataclass
@@ -119,18 +134,15 @@ class _Numbering:
 
     def cite(self, position: int) -> int:
         if position not in self.ids:
-            e = self.evidence[position - 1]
             cid = len(self.citations) + 1
             self.ids[position] = cid
-            self.citations.append(Citation(cid, e.article_id, e.sentence_index, e.text, e.start, e.end,
-                                           e.title, e.url, e.source, e.published_at))
+            self.citations.append(Citation.from_evidence(cid, self.evidence[position - 1]))
         return self.ids[position]
 
     def emit(self, checked: CheckedClaim) -> ClaimEvent:
-        ids = [self.cite(p) for p in checked.citations]
-        marks = "".join(f"[{i}]" for i in ids)
-        text = checked.text if not marks else _attach(checked.text, marks)
-        return ClaimEvent(text, ClaimOut(checked.text, ids, checked.supported, round(checked.support, 3)))
+        claim = ClaimOut(checked.text, [self.cite(p) for p in checked.citations], checked.supported,
+                         round(checked.support, 3))
+        return ClaimEvent(claim.marked(), claim)
 
 
 def _attach(text: str, marks: str) -> str:
@@ -275,7 +287,7 @@ class Answerer:
             for position in range(1, min(plan.answers, len(evidence)) + 1):
                 yield run.emit(CheckedClaim(evidence[position - 1].text, [position], True, 1.0))
         supported = [c for c in run.claims if c.supported]
-        answer = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in supported)
+        answer = join_claims(supported)
         timings["check_ms"] = round(run.check_s * 1000, 1)
         timings["total_ms"] = _ms(t0)
         yield AnswerResult(answer, False, mode, run.claims, run.numbering.citations, model_id(self.generator),

@@ -28,8 +28,8 @@ from index.errors import InvalidRequest
 from index.search import near_duplicate
 from index.store import Filters
 from service.answerability import strip_dateline
-from service.answering import Citation, ClaimOut, _attach
-from service.salience import ArticleData, article_info, load_article, to_citation, to_evidence
+from service.answering import Citation, ClaimOut, join_claims
+from service.salience import ArticleData, article_info, load_article, to_evidence
 from service.summarizing import NoMatchingArticles, Summarizer, SummaryMode, SummaryResult, summarizer_for
 from service.timeline import Discrepancy, Event, conflicts, corrections, events, is_correction, to_day
 
@@ -195,7 +195,7 @@ def renumber(result: SummaryResult, book: CitationBook) -> tuple[str, list[Claim
     local = {c.id: c for c in result.citations}
     claims = [ClaimOut(c.text, [book.cite(local[i]) for i in c.citations], c.supported, c.support)
               for c in result.claims]
-    text = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in claims if c.supported)
+    text = join_claims(c for c in claims if c.supported)
     return (text or result.summary), claims
 
 
@@ -296,13 +296,13 @@ class Briefer:
                      result.model, {**result.timings, "total_ms": _ms(t0)}, result.stats)
 
     def _entry(self, e: Event, book: CitationBook, corrected: set[tuple[str, int]]) -> TimelineEntry:
-        cid = book.cite(to_citation(0, to_evidence(e.article.meta, e.sentence)))
+        cid = book.cite(Citation.from_evidence(0, to_evidence(e.article.meta, e.sentence)))
         return TimelineEntry(to_day(e.day), strip_dateline(e.sentence.text), [cid], e.article.meta.id,
                              e.article.meta.source, e.kind, (e.article.meta.id, e.sentence.index) in corrected)
 
     def _note(self, d: Discrepancy, book: CitationBook) -> NoteOut:
         cited = [d.earlier, *d.later]
-        ids = [book.cite(to_citation(0, to_evidence(a.meta, s))) for a, s in cited]
+        ids = [book.cite(Citation.from_evidence(0, to_evidence(a.meta, s))) for a, s in cited]
         return NoteOut(d.kind, d.text(), ids, d.old, d.new)
 
 

@@ -19,7 +19,6 @@ from index.search import Evidence, Searcher, near_duplicate
 from index.sentences import Sentence
 from index.store import ArticleMeta, Filters, Store
 from service.answerability import looks_like_injection
-from service.answering import Citation
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s")
 
@@ -54,12 +53,6 @@ def to_evidence(meta: ArticleMeta, s: Sentence, score: float = 0.0, relevance: f
     """A stored sentence as citable Evidence."""
     return Evidence(meta.id, s.index, s.text, s.start, s.end, meta.title, meta.url, meta.source,
                     meta.published_at, score, relevance)
-
-
-def to_citation(cid: int, e: Evidence) -> Citation:
-    """Evidence as a numbered Citation."""
-    return Citation(cid, e.article_id, e.sentence_index, e.text, e.start, e.end, e.title, e.url, e.source,
-                    e.published_at)
 
 
 def article_info(meta: ArticleMeta) -> dict[str, str]:

@@ -37,7 +37,7 @@ from service.answerability import (
     numbers,
     strip_dateline,
 )
-from service.answering import Citation, ClaimOut, ContextTooLong, _attach
+from service.answering import Citation, ClaimOut, ContextTooLong, join_claims
 from service.citations import CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 from service.salience import (
@@ -47,7 +47,6 @@ from service.salience import (
     build_pool,
     load_article,
     rank_articles,
-    to_citation,
 )
 
 if TYPE_CHECKING:
@@ -108,9 +107,9 @@ def assemble(parts: Sequence[Part], pool: Sequence[Evidence]) -> tuple[str, list
         for pos in part.positions:
             if pos not in ids:
                 ids[pos] = len(citations) + 1
-                citations.append(to_citation(ids[pos], pool[pos - 1]))
+                citations.append(Citation.from_evidence(ids[pos], pool[pos - 1]))
         claims.append(ClaimOut(part.text, [ids[p] for p in part.positions], True, round(part.support, 3)))
-    text = " ".join(_attach(c.text, "".join(f"[{i}]" for i in c.citations)) for c in claims)
+    text = join_claims(claims)
     return text, claims, citations
 
 

@@ -16,9 +16,10 @@ from index.embedder import Kind
 from index.search import Searcher
 from index.sentences import split_sentences
 from index.store import ArticleMeta, Filters, Store, open_client
+from service.answering import Citation
 from service.briefing import Briefer, BriefingResult, CitationBook, cluster, collapse_copies, headline_of
 from service.citations import CitationChecker
-from service.salience import ArticleData, load_article, to_citation, to_evidence
+from service.salience import ArticleData, load_article, to_evidence
 from service.summarizing import NoMatchingArticles, Summarizer
 from service.testing import HashEmbedder, ScriptedGenerator
 from service.timeline import conflicts, corrections, event_date, events, facts, quantity
@@ -231,7 +232,7 @@ def test_citation_book_reuses_ids(tmp_path: Path) -> None:
     book = CitationBook()
     meta = ArticleMeta("a", "T", "https://x.example/a", "S", "2026-11-05T00:00:00Z", 0, "h", 2)
     s1, s2 = split_sentences("a", "One two three four. Five six seven eight.")
-    assert book.cite(to_citation(9, to_evidence(meta, s2))) == 1
-    assert book.cite(to_citation(3, to_evidence(meta, s1))) == 2
-    assert book.cite(to_citation(1, to_evidence(meta, s2))) == 1
+    assert book.cite(Citation.from_evidence(9, to_evidence(meta, s2))) == 1
+    assert book.cite(Citation.from_evidence(3, to_evidence(meta, s1))) == 2
+    assert book.cite(Citation.from_evidence(1, to_evidence(meta, s2))) == 1
     assert [c.id for c in book.subset([2, 1, 2])] == [1, 2]
