@@ -27,6 +27,7 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.search import Evidence
+from service.questions import Asked, analyse
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -63,7 +64,6 @@ STOPWORDS = _words(
     "such also about into over after before said says say according per while during up down out off "
     "very more most some any all each both other another just only our we you your i me my us one"
 )
-_COMPOUND = re.compile(r"\b(?:and|than|compare[ds]?|both|versus|vs)\b", re.IGNORECASE)
 INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:previous|prior|above|earlier|all|any|your)\b"
     r"[^.]{0,20}\b(?:instructions?|prompts?|rules?|directions?)\b"
@@ -137,32 +137,32 @@ def dates(text: str) -> set[str]:
     return found
 
 
-def expected_type(question: str) -> str:
-    """'number', 'date', 'name' or 'any': what kind of fact answers ``question``."""
-    q = question.lower().strip()
-    words = _WORD.findall(q)
-    head = " ".join(words[:3])
-    if re.match(r"(how (many|much|long|far|old|large|big|high|tall|deep|heavy|often)\b|by (what|how much)\b)", head):
-        return "number"
-    if re.match(r"(when|what (time|date|day|year|month)|which (day|date|year|month)|by when)\b", head):
-        return "date"
-    if re.match(r"(who|whom|whose)\b", head):
-        return "name"
-    if words[:1] in (["what"], ["which"]) and _QUANTITY_NOUNS & set(words[1:6]):
-        return "number"
-    return "any"
+def name_phrases(text: str) -> list[set[str]]:
+    """Runs of capitalised words ('Ostrand Mutual', 'Bank of Brenmark'), each as its set of lower-case words."""
+    words = _WORD.findall(text)
+    runs: list[set[str]] = []
+    current: set[str] = set()
+    for i, w in enumerate(words):
+        low = w.lower().removesuffix("'s").removesuffix("\u2019s")
+        proper = (i > 0 and w[0].isupper() and low not in STOPWORDS and low not in _QUESTION_WORDS
+                  and low.rstrip(".") not in _MONTHS and low not in _DAYS)
+        if proper:
+            current.add(low)
+        elif current and low in ("of", "and", "&", "de", "van", "von"):
+            continue
+        elif current:
+            runs.append(current)
+            current = set()
+    if current:
+        runs.append(current)
+    return runs
 
 
-def has_type(kind: str, question: str, text: str) -> bool:
-    """True when ``text`` holds a fact of ``kind`` that ``question`` does not already hold."""
-    if kind == "number":
-        fresh = numbers(text) - numbers(question)
-        return bool(fresh) or any(w.lower() in _NUMBER_WORDS for w in _WORD.findall(text))
-    if kind == "date":
-        return bool(dates(text) - dates(question)) or bool(_TIME.search(text))
-    if kind == "name":
+def states(asked: Asked, question: str, text: str) -> bool:
+    """Whether ``text`` holds a fact of the kind ``asked`` wants that the question does not already hold."""
+    if asked.kind == "name":
         return bool(names(text) - names(question))
-    return True
+    return asked.accepts(text, frozenset(numbers(question)))
 
 
 @dataclass
@@ -172,15 +172,17 @@ class Judged:
     evidence: Evidence
     score: float  # rank score: higher states the asked-for fact more directly
     coverage: float  # IDF-weighted share of the question matched by sentence (+ title), in [0, 1]
-    typed: bool  # holds a fact of the expected answer type
+    typed: bool  # holds a fact of the expected answer type (of some part, for a compound question)
     constrained: bool  # the question's names, numbers and dates are in the sentence or its context
     covered: set[str]  # question words the sentence itself matches
     min_coverage: float = 0.5
+    focused: bool = True  # names the thing asked about ("overnight deposit" for an overnight deposit rate)
+    parts: frozenset[int] = frozenset()  # the parts of a compound question this sentence answers
 
     @property
     def answers(self) -> bool:
         """Whether this sentence can answer the question on its own evidence."""
-        return self.typed and self.constrained and self.coverage >= self.min_coverage
+        return self.typed and self.constrained and self.focused and self.coverage >= self.min_coverage
 
 
 class Judge:
@@ -193,13 +195,14 @@ class Judge:
 
     def __init__(
         self, document_frequency: dict[str, int], n_documents: int, *, embedder: Embedder | None = None,
-        min_coverage: float = 0.5, synonym_similarity: float = 0.6,
+        min_coverage: float = 0.35, synonym_similarity: float = 0.6, focus_similarity: float = 0.75,
     ) -> None:
         self.df = document_frequency
         self.n = max(1, n_documents)
         self.embedder = embedder
         self.min_coverage = min_coverage
         self.synonym_similarity = synonym_similarity
+        self.focus_similarity = focus_similarity
         self._vectors: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -227,22 +230,36 @@ class Judge:
                 self._vectors[word] = vec
         return np.stack([self._vectors[w] for w in words])
 
-    def _synonyms(self, missing: Sequence[str], words: Sequence[str]) -> set[str]:
+    def _synonyms(self, missing: Sequence[str], words: Sequence[str], threshold: float | None = None) -> set[str]:
         """The ``missing`` question words that some word of ``words`` means nearly the same as."""
         if self.embedder is None or not missing or not words:
             return set()
         sims = self._word_vectors(missing) @ self._word_vectors(words).T
-        return {w for w, row in zip(missing, sims, strict=True) if float(row.max()) >= self.synonym_similarity}
+        limit = self.synonym_similarity if threshold is None else threshold
+        return {w for w, row in zip(missing, sims, strict=True) if float(row.max()) >= limit}
+
+    def _focused(self, focus: Sequence[str], matched: set[str], title: set[str]) -> bool:
+        """Half the focus (by IDF weight) is named by the sentence or its title, and some of it by the sentence."""
+        stems = {stem(w) for w in focus}
+        if not stems:
+            return True
+        weight = {s: self.idf(s) for s in stems}
+        named = sum(weight[s] for s in stems if s in matched or s in title)
+        return bool(stems & matched) and named >= 0.5 * sum(weight.values())
 
     def judge(
         self, question: str, evidence: Sequence[Evidence], articles: dict[str, str] | None = None,
     ) -> list[Judged]:
         """Score every candidate, best first; ``articles`` maps article ids to their text (constraints)."""
+        asked = analyse(question)
+        parts = asked.parts or (asked,)
         q_words = {stem(w): w.lower() for w in content_words(question)}
+        focus_words = {w for p in parts for w in p.focus}
+        q_words.update({stem(w): w for w in focus_words})
         weight = {s: self.idf(s) for s in q_words}
         total = sum(weight.values()) or 1.0
-        kind = expected_type(question)
         need = names(question) | dates(question) | numbers(question)
+        phrases = name_phrases(question)
         out = []
         for e in evidence:
             body = strip_dateline(e.text)
@@ -254,31 +271,70 @@ class Judge:
             in_title = (set(q_words) & context) - exact - near
             lexical = (sum(weight[s] for s in exact) + 0.5 * sum(weight[s] for s in in_title)) / total
             coverage = lexical + sum(weight[s] for s in near) / total
-            typed = has_type(kind, question, body)
+            # the focus must be named, or said in nearly the same word ("vehicles" for "cars")
+            unnamed = sorted({w for w in focus_words if stem(w) not in exact})
+            named = exact | {stem(w) for w in self._synonyms(unnamed, sorted({w.lower() for w in words}),
+                                                              self.focus_similarity)}
+            answered = frozenset(
+                i for i, p in enumerate(parts) if states(p, question, body) and self._focused(p.focus, named, context)
+            )
+            typed = any(states(p, question, body) for p in parts)
             article = f"{e.title}\n{(articles or {}).get(e.article_id, e.text)}"
-            constrained = not (need - names(article) - dates(article) - numbers(article))
-            score = e.relevance + lexical + (0.3 if typed else 0.0)
-            out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage))
+            constrained = not (need - names(article) - dates(article) - numbers(article)) \
+                and not _about_someone_else(asked, phrases, body, e.title)
+            score = e.relevance + lexical + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
+            out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage,
+                              focused=bool(answered), parts=answered))
         out.sort(key=lambda j: j.score, reverse=True)
         return out
 
     def select(self, question: str, judged: Sequence[Judged], limit: int = 3) -> list[Judged]:
-        """The answer sentences: the best answering one, plus any that add much unmatched question weight."""
+        """The answer sentences: the best for each part of the question, plus any that add much unmatched weight
+        when the question compares ("than", "both")."""
         answering = [j for j in judged if j.answers]
         if not answering:
             return []
+        asked = analyse(question)
         picks = [answering[0]]
-        if not _COMPOUND.search(question):  # a single question is answered by its best sentence
+        for i in range(1, len(asked.parts)):  # each further part of a compound question gets its own answer
+            if len(picks) >= limit or any(i in p.parts for p in picks):
+                continue
+            best = next((j for j in answering if i in j.parts), None)
+            if best is not None and best not in picks:
+                picks.append(best)
+        if not asked.comparative:
             return picks
-        covered = set(answering[0].covered)
+        covered = set().union(*(p.covered for p in picks))
         q_stems = content_stems(question)
         total = sum(self.idf(w) for w in q_stems) or 1.0
-        for j in answering[1:]:
+        for j in answering:
             left = sum(self.idf(w) for w in q_stems - covered)
             if len(picks) >= limit or left < 0.3 * total:  # the picks already cover most of the question
                 break
             gain = sum(self.idf(w) for w in j.covered - covered)
-            if gain >= 0.5 * left:
+            if j not in picks and gain >= 0.5 * left:
                 picks.append(j)
                 covered |= j.covered
         return picks
+
+
+def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title: str) -> bool:
+    """A sentence that names another party instead of the one the question asks about.
+
+    "What rate did Ostrand Mutual announce?" is not answered by "Kestrel Savings Bank will raise its
+    rate to 6.10%", although both lenders appear in the same article. For a question asking for a
+    name, the new name is the answer, so this does not apply.
+    """
+    if asked.kind == "name" or not phrases:
+        return False
+    present = {w.lower().removesuffix("'s").removesuffix("\u2019s") for w in _WORD.findall(f"{body} {title}")}
+    missing = [p for p in phrases if not p & present]
+    if not missing:
+        return False
+    asked_about = set().union(*phrases)
+    others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title)]
+    return bool(others)
+
+
+def _title_words(title: str) -> set[str]:
+    return {w.lower().removesuffix("'s") for w in _WORD.findall(title)}

@@ -27,9 +27,10 @@ from index.errors import NewsdeskError
 from index.search import Evidence, Searcher
 from index.store import Filters
 from service import prompts
-from service.answerability import Judge, content_stems, expected_type, has_type, looks_like_injection
+from service.answerability import Judge, content_stems, looks_like_injection, states
 from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
+from service.questions import analyse
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +338,7 @@ class _Run:
     def __init__(self, checker: CitationChecker, evidence: list[Evidence], vectors: np.ndarray | None,
                  allowed: set[int], question: str = "") -> None:
         self.question = question
-        self.kind = expected_type(question)
+        self.asked = analyse(question) if question else None
         self.checker = checker
         self.evidence = evidence
         self.vectors = vectors
@@ -369,9 +370,11 @@ class _Run:
 
     def answers(self, claim: str) -> bool:
         """A claim must add something to the question, of the asked-for kind ("how many" -> a number)."""
-        if not self.question:
+        if self.asked is None:
             return True
-        return bool(content_stems(claim) - content_stems(self.question)) and has_type(self.kind, self.question, claim)
+        parts = self.asked.parts or (self.asked,)
+        return bool(content_stems(claim) - content_stems(self.question)) and any(
+            states(p, self.question, claim) for p in parts)
 
     def emit(self, checked: CheckedClaim) -> ClaimEvent:
         event = self.numbering.emit(checked)

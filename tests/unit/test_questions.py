@@ -1,0 +1,99 @@
+"""What a question asks for (service.questions) and what kinds of fact a sentence states (service.mentions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.search import Evidence
+from service.answerability import Judge, name_phrases
+from service.mentions import kinds_in, mentions
+from service.questions import analyse
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Members backed the deal by 78% to 22% in a ballot that closed at 2 p.m.", ["pair", "time"]),
+        ("It reopened after a 14-month renovation that cost 31 million crowns.", ["duration", "money"]),
+        ("The museum expects about 120,000 visitors a year.", ["count"]),
+        ("VELMORA, Nov 12 - a strike that began on Nov 3.", ["date", "date"]),
+        ("Departures are at 7:30 a.m. and 12:15 p.m., returning 90 minutes later.", ["time", "time", "duration"]),
+        ("The measure passed by 41 votes to 6.", ["pair"]),
+        ("The committee voted 5-2, with two members preferring 4.00%.", ["pair", "count", "percent"]),
+        ("It rose by a quarter of a percentage point, or 25 basis points.", ["percent", "percent"]),
+        ("Seventy-two vessels; a 27-km detour; 142 mm of rain; in 2019.", ["count", "measure", "measure", "date"]),
+        ("Tickets cost $12, or 120 crowns; a 2,000,000-crown mortgage.", ["money", "money", "money"]),
+        ("Half the crews stayed home on March 14, 2027.", ["date", "date"]),
+    ],
+)
+def test_numbers_are_classified_by_what_they_measure(text: str, kinds: list[str]) -> None:
+    assert [m.kind for m in mentions(text)] == kinds
+
+
+def test_numbers_the_question_already_holds_do_not_count() -> None:
+    assert kinds_in("A household with a 2,000,000-crown mortgage pays 310 crowns more.", frozenset({"2000000"})) \
+        == {"money"}
+    assert kinds_in("A household with a 2,000,000-crown mortgage.", frozenset({"2000000"})) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("How many workers joined the strike?", "count", ("workers",)),
+        ("What is the Bank of Brenmark's overnight deposit rate?", "percent", ("overnight", "deposit")),
+        ("What is the annual salary of the chief executive?", "money", ("annual",)),
+        ("What is the population of the city of Velmora?", "any", ("population",)),
+        ("Who is the general secretary of the union?", "name", ("secretary", "general")),
+        ("By what margin did members approve the deal?", "pair", ()),
+        ("How long will the bridge stay closed?", "duration", ()),
+        ("What are the reduced ferry departure times?", "time", ("reduced", "ferry", "departure")),
+        ("When does work resume at the port?", "date", ()),
+        ("How much prize money comes with the Lindell Prize?", "money", ("money", "prize")),
+        ("How much did the renovation cost?", "money", ()),
+        ("How high did the river peak?", "numeric", ()),
+        ("Which company operates the ferry?", "name", ()),
+        ("Where did the shipping lines send their vessels?", "name", ()),
+        ("Where did bond yields end up after the decision?", "any", ()),
+        ("How did the crown react to the rate increase?", "any", ()),
+    ],
+)
+def test_question_kind_and_focus(question: str, kind: str, focus: tuple[str, ...]) -> None:
+    asked = analyse(question)
+    assert (asked.kind, asked.focus) == (kind, focus)
+
+
+def test_compound_questions_are_split_into_parts() -> None:
+    asked = analyse("When was the last stoppage at the port, and how long did it last?")
+    assert [p.kind for p in asked.parts] == ["date", "duration"]
+    assert not analyse("Who is the general secretary of the Dock and Harbour Workers' Union?").parts
+    assert analyse("How did the original offer compare with the final settlement?").comparative
+
+
+def test_name_phrases_keep_multi_word_names_together() -> None:
+    assert name_phrases("What rate did Ostrand Mutual announce after the Bank of Brenmark moved?") == [
+        {"ostrand", "mutual"}, {"bank", "brenmark"}]
+
+
+def _judge(question: str, *texts: str, title: str = "Lenders react to rate rise") -> list[bool]:
+    evidence = [Evidence("a1", i, t, 0, len(t), title, "", "Wire", "2026-11-06", 1.0, 0.5) for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge(question, evidence)
+    by_text = {j.evidence.text: j.answers for j in judged}
+    return [by_text[t] for t in texts]
+
+
+def test_a_number_of_the_wrong_kind_does_not_answer() -> None:
+    assert _judge("How many members does the dockworkers' union have?",
+                  "Members of the dockworkers' union backed the deal by 78% to 22% in a ballot that closed at 2 p.m.",
+                  "The dockworkers' union has 2,400 members.") == [False, True]
+
+
+def test_a_sentence_about_another_party_does_not_answer() -> None:
+    assert _judge("What new variable mortgage rate did Ostrand Mutual announce?",
+                  "Kestrel Savings Bank will raise its standard variable mortgage rate to 6.10%.",
+                  "Ostrand Mutual said its variable mortgage rate would rise to 6.05%.") == [False, True]
+
+
+def test_the_focus_must_be_named() -> None:
+    assert _judge("What is the Bank of Brenmark's overnight deposit rate?",
+                  "The Bank of Brenmark raised its policy rate to 4.25%.",
+                  "The Bank of Brenmark's overnight deposit rate is now 4.00%.") == [False, True]
