@@ -12,7 +12,8 @@ bench/unanswerable.jsonl:
 - top-3: plain retrieval, the top 3 sentences cited
 
 Scoring rules (stated, not tuned):
-- a gold string marks every stored sentence that contains it, and near-duplicates of those
+- a gold string marks every stored sentence that contains it (or one of its " || " alternatives:
+  another sentence stating the same fact), and near-duplicates of those
   (index.search.near_duplicate: wire copy repeated in a twin article);
 - gold strings of one question that lie in a *twin article pair* (most sentences of one have
   an embedding-cosine >= 0.8 counterpart in the other) are alternatives: citing either counts;
@@ -58,7 +59,7 @@ def _norm(text: str) -> str:
 def key_facts(answer: str) -> list[str]:
     """What a correct answer must contain: the gold answer's numbers, else its content words."""
     main = re.split(r"[;(]", answer)[0]
-    nums = re.findall(r"\d+(?:[.,:]\d+)*", _norm(main))
+    nums = re.findall(r"[a-z/]*\d+(?:[.,:/]\d+)*[a-z]*", _norm(main))  # 'v3' and 'c/2026' stay whole
     if nums:
         return [n.rstrip(".") for n in nums]
     return [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", _norm(main)) if w not in _STOP]
@@ -103,7 +104,8 @@ class Corpus:
     def gold_groups(self, golds: list[str]) -> list[set[Key]]:
         groups: list[set[Key]] = []
         for g in golds:
-            hits = {k for k, t in self.sentences.items() if g in t}
+            alternatives = g.split(" || ")  # sentences that state the same fact in other words
+            hits = {k for k, t in self.sentences.items() if any(a in t for a in alternatives)}
             texts = [self.sentences[h] for h in hits]
             hits |= {k for k, t in self.sentences.items() if any(self.near_duplicate(t, x) for x in texts)}
             twin = next((grp for grp in groups if any(frozenset((a, b)) in self.twins

@@ -248,6 +248,14 @@ class Store:
                           source=meta.source, published_at=meta.published_at)
         return article, self.sentences_of(article_id)
 
+    def texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Full text of each stored article in ``article_ids`` (one read; unknown ids are left out)."""
+        wanted = [a for a in dict.fromkeys(article_ids) if a in self.catalog]
+        if not wanted:
+            return {}
+        got = self.articles.get(ids=wanted, include=["documents"])
+        return {i: d for i, d in zip(got["ids"], got["documents"] or [], strict=False) if d is not None}
+
     def sentences_of(self, article_id: str) -> list[Sentence]:
         """Current sentences of one article in order."""
         meta = self._meta(article_id)

@@ -247,6 +247,14 @@ class Judge:
         named = sum(weight[s] for s in stems if s in matched or s in title)
         return bool(stems & matched) and named >= 0.5 * sum(weight.values())
 
+    def _coverage(self, text: str, matched: set[str], context: set[str]) -> float:
+        """IDF-weighted share of ``text``'s content words matched (words only in the title count half)."""
+        stems = content_stems(text)
+        total = sum(self.idf(s) for s in stems)
+        if not total:
+            return 1.0
+        return sum(self.idf(s) * (1.0 if s in matched else 0.5 if s in context else 0.0) for s in stems) / total
+
     def judge(
         self, question: str, evidence: Sequence[Evidence], articles: dict[str, str] | None = None,
     ) -> list[Judged]:
@@ -277,6 +285,7 @@ class Judge:
                                                               self.focus_similarity)}
             answered = frozenset(
                 i for i, p in enumerate(parts) if states(p, question, body) and self._focused(p.focus, named, context)
+                and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
             typed = any(states(p, question, body) for p in parts)
             article = f"{e.title}\n{(articles or {}).get(e.article_id, e.text)}"
@@ -299,7 +308,7 @@ class Judge:
         for i in range(1, len(asked.parts)):  # each further part of a compound question gets its own answer
             if len(picks) >= limit or any(i in p.parts for p in picks):
                 continue
-            best = next((j for j in answering if i in j.parts), None)
+            best = next((j for j in judged if i in j.parts and j.constrained), None)
             if best is not None and best not in picks:
                 picks.append(best)
         if not asked.comparative:
@@ -319,19 +328,19 @@ class Judge:
 
 
 def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title: str) -> bool:
-    """A sentence that names another party instead of the one the question asks about.
+    """A sentence whose actor is another party than the question's named subject.
 
     "What rate did Ostrand Mutual announce?" is not answered by "Kestrel Savings Bank will raise its
-    rate to 6.10%", although both lenders appear in the same article. For a question asking for a
-    name, the new name is the answer, so this does not apply.
+    rate to 6.10%", although both lenders appear in the same article: when the question's subject
+    is a name that neither the sentence nor its title holds, a sentence naming some other party is
+    about that party. For a question asking for a name, the new name is the answer: no check.
     """
-    if asked.kind == "name" or not phrases:
+    if asked.kind == "name" or not asked.subject:
         return False
     present = {w.lower().removesuffix("'s").removesuffix("\u2019s") for w in _WORD.findall(f"{body} {title}")}
-    missing = [p for p in phrases if not p & present]
-    if not missing:
+    if asked.subject & present:
         return False
-    asked_about = set().union(*phrases)
+    asked_about = set().union(*phrases) if phrases else set()
     others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title)]
     return bool(others)
 

@@ -195,10 +195,11 @@ class Answerer:
         if not safe:
             return None
         judge = self.judge()
-        articles: dict[str, list[str]] = {}
-        for e in safe:
-            articles.setdefault(e.article_id, [_date_words(e.published_at)]).append(e.text)
-        judged = judge.judge(question, safe, {a: "\n".join(t) for a, t in articles.items()})
+        texts = self.searcher.store.texts([e.article_id for e in safe])
+        articles: dict[str, str] = {}
+        for e in safe:  # a question's names and dates may be anywhere in the article, or in its date line
+            articles.setdefault(e.article_id, f"{_date_words(e.published_at)}\n{texts.get(e.article_id, e.text)}")
+        judged = judge.judge(question, safe, articles)
         picks = judge.select(question, judged)
         if not picks:
             return None

@@ -53,7 +53,7 @@ _TYPE_NOUNS: dict[str, frozenset[str]] = {
     "percent": _set("rate rates percentage percent share proportion yield yields ratio"),
     "money": _set("cost costs price prices fee fees salary salaries wage wages pay budget payment payments "
                   "compensation fine fines bill revenue revenues profit profits loss losses spending purse prize "
-                  "grant grants subsidy advance valuation debt tax toll fare fares rent"),
+                  "grant grants subsidy advance valuation debt tax toll fare fares rent money"),
     "time": _set("time times hour"),
     "date": _set("date dates day days year month week deadline"),
     "duration": _set("length duration period term"),
@@ -75,8 +75,10 @@ _SPLIT = re.compile(
     r",?\s+and\s+(?=(?:what|how|when|who|whom|where|which|why|did|does|do|is|are|was|were|will|has|have|had|can)\b)",
     re.IGNORECASE,
 )
-_COMPARATIVE = re.compile(r"\b(?:than|compared?|compares|comparison|both|versus|vs\.?|each|in full)\b",
+_COMPARATIVE = re.compile(r"\b(?:than|compared?|compares|comparison|both|versus|vs\.?|in full)\b",
                           re.IGNORECASE)
+_AUX_NAME = re.compile(
+    r"\b(?:did|does|do|will|would|has|have|had|can|could|is|was)\s+((?:[A-Z][\w'\u2019-]*\s+)+)[a-z]")
 _MONEY_VERBS = re.compile(r"\b(?:cost|costs|pay|paid|pays|spend|spent|spends|earn|earned|earns|worth|charge|"
                           r"charged|charges|raise|raised|owe|owed|fund|funded|lose|lost|save|saved|sell|sold|"
                           r"buy|bought|fine|fined|invest|invested)\b", re.IGNORECASE)
@@ -91,6 +93,7 @@ class Asked:
     focus: tuple[str, ...] = ()  # lower-case words naming what is asked about; an answer must match them
     parts: tuple[Asked, ...] = field(default=())  # the parts of a compound question (empty: a single one)
     comparative: bool = False  # "than", "compare", "both": an answer needs more than one fact
+    subject: frozenset[str] = frozenset()  # a named subject ("did Ostrand Mutual announce"), lower-case words
 
     def accepts(self, text: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether ``text`` holds a fact of this kind; numbers in ``known`` (the question's own) don't count."""
@@ -186,9 +189,22 @@ def _kind(question: str, head: str | None) -> str:
     if re.match(r"where\b", q):
         return "any" if re.search(r"\b(?:end(?:ed)? up|stand|stood|close[ds]?|settle[ds]?|finish(?:ed)?)\b", q) \
             else "name"
-    if re.match(r"(?:what|which)\b", q) and head:
+    if re.match(r"what\b", q) and re.search(r"\bcost\b", q) and (head is None or _kind_of_head(head) is None):
+        return "money"  # "what will it cost", "what are the repairs expected to cost"
+    if re.match(r"(?:(?:to|at|by|from|in|on|for|of) )?(?:what|which)\b", q) and head:
         return _kind_of_head(head) or "any"
     return "any"
+
+
+def _subject(doc: Any) -> frozenset[str]:
+    """The words of the main verb's subject when it is a name: 'what rate did Ostrand Mutual announce'."""
+    for t in doc:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PROPN" and t.head.dep_ == "ROOT":
+            words = [c for c in t.subtree if c.pos_ == "PROPN" and c.is_alpha]
+            return frozenset(c.lower_ for c in words)
+    # the parser may miss it ("did Ostrand Mutual announce" read as a compound noun): a name right after the auxiliary
+    m = _AUX_NAME.search(doc.text)
+    return frozenset(w.lower() for w in m.group(1).split()) if m else frozenset()
 
 
 def _analyse(text: str) -> Asked:
@@ -198,7 +214,8 @@ def _analyse(text: str) -> Asked:
     focus = list(others)
     if head and (_kind_of_head(head) is None or kind == "any") and head not in _GENERIC and head not in _WH:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
-    return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)))
+    return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
+                 subject=_subject(doc))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -209,4 +226,4 @@ def analyse(question: str) -> Asked:
     if len(pieces) < 2:
         return whole
     parts = tuple(_analyse(p) for p in pieces)
-    return Asked(whole.text, parts[0].kind, parts[0].focus, parts, whole.comparative)
+    return Asked(whole.text, parts[0].kind, parts[0].focus, parts, whole.comparative, whole.subject)

@@ -9,6 +9,7 @@ from typing import Any
 from index.embedder import Embedder, load_embedder
 from index.search import Searcher
 from index.store import Store, open_client
+from service import questions
 from service.answering import Answerer
 from service.citations import CitationChecker
 from service.gate import gated
@@ -73,6 +74,7 @@ def build(
     generator = gated(generator, queue_size=settings.queue_size, timeout_s=settings.generation_timeout_s)
     searcher = Searcher(store, embedder)
     searcher.warm()  # the BM25 index, built at load time rather than on the first question
+    questions.warm()  # the question parser (about a second to load)
     checker = CitationChecker(embedder, settings.support_threshold)
     answerer = Answerer(
         searcher,
