@@ -137,6 +137,36 @@ def dates(text: str) -> set[str]:
     return found
 
 
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u2014]|\d{1,2}[.)])\s+")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def lead_in(article: str, start: int) -> str:
+    """For a list item ('- Kessling Valley Sports Centre, which accepts pets'), the line that introduces
+    the list ('The province has opened three emergency shelters:'); '' for any other sentence."""
+    if not article or start <= 0 or start > len(article):
+        return ""
+    line_start = article.rfind("\n", 0, start) + 1
+    if not _BULLET.match(article[line_start:start + 3]):
+        return ""
+    lines = article[:line_start].rstrip("\n").split("\n")
+    for line in reversed(lines[-30:]):  # over the items before this one, up to the lead-in line
+        if not line.strip() or _BULLET.match(line):
+            continue
+        return line.strip() if line.rstrip().endswith(":") else ""
+    return ""
+
+
+def _date_words(published_at: str) -> str:
+    """'2026-11-05T...' -> '5 November 2026', so a question's month and year can match the article date."""
+    try:
+        year, month, day = int(published_at[:4]), int(published_at[5:7]), int(published_at[8:10])
+        return f"{day} {_MONTH_NAMES[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return ""
+
+
 def name_phrases(text: str) -> list[set[str]]:
     """Runs of capitalised words ('Ostrand Mutual', 'Bank of Brenmark'), each as its set of lower-case words."""
     words = _WORD.findall(text)
@@ -258,7 +288,7 @@ class Judge:
     def judge(
         self, question: str, evidence: Sequence[Evidence], articles: dict[str, str] | None = None,
     ) -> list[Judged]:
-        """Score every candidate, best first; ``articles`` maps article ids to their text (constraints)."""
+        """Score every candidate, best first; ``articles`` maps article ids to their full text."""
         asked = analyse(question)
         parts = asked.parts or (asked,)
         q_words = {stem(w): w.lower() for w in content_words(question)}
@@ -271,8 +301,9 @@ class Judge:
         out = []
         for e in evidence:
             body = strip_dateline(e.text)
-            words = content_words(body)
-            context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])
+            # a list item is read with the line that introduces the list ("three shelters have opened:")
+            words = content_words(f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}")
+            context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
             exact = set(q_words) & {stem(w) for w in words}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
             near = {stem(w) for w in self._synonyms(missing, sorted({w.lower() for w in words}))}
@@ -288,7 +319,9 @@ class Judge:
                 and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
             typed = any(states(p, question, body) for p in parts)
-            article = f"{e.title}\n{(articles or {}).get(e.article_id, e.text)}"
+            full = (articles or {}).get(e.article_id, e.text)
+            # the question's names and dates may be anywhere in the article, or in its publication date
+            article = f"{e.title}\n{_date_words(e.published_at)}\n{full}"
             constrained = not (need - names(article) - dates(article) - numbers(article)) \
                 and not _about_someone_else(asked, phrases, body, e.title)
             score = e.relevance + lexical + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)

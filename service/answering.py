@@ -115,6 +115,11 @@ class AnswerResult:
         """JSON-ready form."""
         return asdict(self)
 
+    @property
+    def finish_reason(self) -> Literal["stop", "length"]:
+        """'length' when the model was cut off by its token limit (the answer may be incomplete), else 'stop'."""
+        return "length" if self.stats.get("token_limit_hit") else "stop"
+
 
 @dataclass
 class Plan:
@@ -195,18 +200,16 @@ class Answerer:
         if not safe:
             return None
         judge = self.judge()
-        texts = self.searcher.store.texts([e.article_id for e in safe])
-        articles: dict[str, str] = {}
-        for e in safe:  # a question's names and dates may be anywhere in the article, or in its date line
-            articles.setdefault(e.article_id, f"{_date_words(e.published_at)}\n{texts.get(e.article_id, e.text)}")
+        articles = self.searcher.store.texts([e.article_id for e in safe])
         judged = judge.judge(question, safe, articles)
         picks = judge.select(question, judged)
         if not picks:
             return None
         rest = [j for j in judged if j not in picks][: max(0, k - len(picks))]
         ordered = picks + rest
-        # a claim may cite a sentence that could hold the answer: right kind of fact, right names/dates
-        allowed = {i + 1 for i, j in enumerate(ordered) if j.typed and j.constrained}
+        # a claim may cite a sentence that could hold the answer: right kind of fact about the thing asked about,
+        # right names and dates
+        allowed = {i + 1 for i, j in enumerate(ordered) if j.focused and j.constrained}
         return Plan([j.evidence for j in ordered], len(picks), allowed)
 
     def retrieve(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> list[Evidence]:
@@ -276,6 +279,7 @@ class Answerer:
         text = yield from self._generate(messages, run, timings, t0, limit, temperature, stop)
         timings["generation_ms"] = _ms(t1)
         run.stats["completion_tokens"] = count_tokens(self.generator, text) if text else 0
+        run.stats["token_limit_hit"] = int(run.stats["completion_tokens"] >= limit and run.done < self.max_claims)
         refused = bool(_REFUSAL.search(text))
         if not refused:
             yield from run.check_all(parse_claims(text)[run.done :])
@@ -385,16 +389,3 @@ class _Run:
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 1)
-
-
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                "November", "December")
-
-
-def _date_words(published_at: str) -> str:
-    """'2026-11-05T...' -> '5 November 2026', so a question's month and year can match the article date."""
-    try:
-        year, month, day = int(published_at[:4]), int(published_at[5:7]), int(published_at[8:10])
-        return f"{day} {_MONTH_NAMES[month - 1]} {year}"
-    except (ValueError, IndexError):
-        return ""

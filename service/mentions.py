@@ -30,7 +30,7 @@ _NUM_WORDS = (  # longest first, so 'seventy' is not read as 'seven'
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
 # a number: digits (with thousands separators or decimals), or number words (hyphenated tens too)
 _NUMBER = rf"(?:\d{{1,2}}:\d\d(?!\d)|\d+(?:[.,]\d+)*|(?:{_NUM_WORDS})(?:-(?:{_NUM_WORDS}))?\b)"
-_MENTION = re.compile(rf"(?<![\w.])(?P<num>{_NUMBER}){_SCALE}", re.IGNORECASE)
+_MENTION = re.compile(rf"(?<![\w.])(?<![A-Za-z]-)(?P<num>{_NUMBER}){_SCALE}", re.IGNORECASE)  # not 'Covid-19'
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import ArticleNotFound, InvalidArticle, InvalidRequest, NewsdeskError
 from service.answering import ContextTooLong
+from service.gate import GenerationTimeout
 from service.llm import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ STATUS: dict[type[NewsdeskError], int] = {
     InvalidArticle: 422,
     InvalidRequest: 400,
     ContextTooLong: 400,
+    GenerationTimeout: 504,  # checked before its base class ModelUnavailable (by MRO)
     ModelUnavailable: 503,
 }
 
@@ -43,13 +45,16 @@ def error_response(status: int, message: str, type_: str, code: str | None = Non
     return JSONResponse(error_body(message, type_, code, param), status_code=status, headers=headers)
 
 
-def _type_for(status: int) -> str:
+def error_type(status: int) -> str:
+    """The OpenAI error ``type`` for an HTTP status."""
     if status == 401:
         return "authentication_error"
     if status == 404:
         return "not_found_error"
     if status == 429 or status == 503:
         return "server_overloaded" if status == 503 else "rate_limit_error"
+    if status == 504:
+        return "timeout_error"
     return "invalid_request_error" if status < 500 else "server_error"
 
 
@@ -60,7 +65,7 @@ def install(app: FastAPI) -> None:
     async def _newsdesk(_: Request, exc: NewsdeskError) -> JSONResponse:
         status = status_for(exc)
         headers = {"Retry-After": str(getattr(exc, "retry_after", 5))} if status == 503 else None
-        return error_response(status, str(exc), _type_for(status), exc.code, headers=headers)
+        return error_response(status, str(exc), error_type(status), exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -75,7 +80,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), _type_for(exc.status_code), None,
+        return error_response(exc.status_code, str(exc.detail), error_type(exc.status_code), None,
                               headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -26,12 +26,12 @@ from index.errors import InvalidRequest, NewsdeskError
 from index.store import Filters
 from service.answering import AnswerResult, Citation, ClaimEvent
 from service.conversation import Resolved, Turn, resolve, scope
-from service.gate import Gate, Usage, gated
-from service.http.errors import error_body, status_for
+from service.gate import Usage
+from service.http.errors import error_body, error_type, status_for
 from service.http.metrics import record_answer
 from service.http.schemas import FiltersIn
 from service.http.security import RequestTooLarge, StatusError
-from service.http.worker import Worker, cancel_on_disconnect
+from service.http.worker import Worker, cancel_on_disconnect, start
 from service.llm import model_id
 from service.runtime import Newsdesk
 
@@ -114,16 +114,6 @@ def _desk(request: Request) -> Newsdesk:
     from service.http.app import get_desk
 
     return get_desk(request.app)
-
-
-def _gate(desk: Newsdesk) -> Gate:
-    if isinstance(desk.generator, Gate):
-        return desk.generator
-    # Built without runtime.build: gate it now so every generation still queues.
-    desk.generator = gated(desk.generator, queue_size=desk.settings.queue_size,
-                           timeout_s=desk.settings.generation_timeout_s)
-    desk.answerer.generator = desk.generator
-    return desk.generator
 
 
 def _model_name(request: Request) -> str:
@@ -227,8 +217,7 @@ def _data(obj: Any) -> str:
 def _error_payload(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, NewsdeskError):
         status = exc.status if isinstance(exc, StatusError) else status_for(exc)
-        kind = "server_overloaded" if status == 503 else ("server_error" if status >= 500 else "invalid_request_error")
-        return error_body(str(exc), kind, exc.code)
+        return error_body(str(exc), error_type(status), exc.code)
     log.exception("chat stream failed", exc_info=exc)
     return error_body("internal error; the server log has details", "server_error", "internal_error")
 
@@ -240,7 +229,7 @@ async def _sse(request: Request, worker: Worker, chunks: _Chunks) -> AsyncIterat
             if isinstance(item, str):
                 yield chunks.make({"content": item})
                 continue
-            yield chunks.make({}, "stop", **_extras(item.result))
+            yield chunks.make({}, item.result.finish_reason, **_extras(item.result))
             if chunks.include_usage:
                 yield chunks.usage(item.usage)
             record_answer(request.app, item.result, "chat")
@@ -268,7 +257,7 @@ async def _complete(request: Request, worker: Worker, model: str) -> dict[str, A
         "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
         "model": model, "system_fingerprint": None,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(parts), "refusal": None},
-                     "logprobs": None, "finish_reason": "stop"}],
+                     "logprobs": None, "finish_reason": final.result.finish_reason}],
         "usage": final.usage.as_openai(), **_extras(final.result),
     }
 
@@ -300,7 +289,6 @@ async def chat_completions(body: ChatCompletionIn, request: Request) -> JSONResp
     if filters is not None:
         filters.bounds()  # a bad date is a 400 now, not an error mid-stream
     max_tokens, stop = body.max_completion_tokens or body.max_tokens, body.stop_list()
-    gate = _gate(desk)
 
     def answer() -> Iterator[ClaimEvent | AnswerResult]:  # runs on the worker thread
         scoped = filters
@@ -309,13 +297,7 @@ async def chat_completions(body: ChatCompletionIn, request: Request) -> JSONResp
         yield from desk.answerer.stream(question.last, scoped, body.top_k, max_tokens=max_tokens,
                                         temperature=body.temperature, stop=stop)
 
-    ticket = gate.admit()  # a full queue is a 503 here, before any response starts
-    try:
-        worker = Worker(gate, ticket, answer)
-        worker.start()
-    except BaseException:
-        ticket.close()
-        raise
+    worker = start(desk, answer)  # a full queue is a 503 here, before any response starts
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(_sse(request, worker, _Chunks(model, include_usage)),

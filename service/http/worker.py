@@ -15,7 +15,8 @@ from typing import Any
 
 from fastapi import Request
 
-from service.gate import Gate, Ticket
+from service.gate import Gate, Ticket, gated
+from service.runtime import Newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +91,36 @@ async def cancel_on_disconnect(request: Request, ticket: Ticket) -> None:
             log.info("client disconnected; cancelling its generation")
             ticket.cancel()
             return
+
+
+def gate_of(desk: Newsdesk) -> Gate:
+    """The gate every generation queues through (a desk built without runtime.build gets one now)."""
+    if isinstance(desk.generator, Gate):
+        return desk.generator
+    desk.generator = gated(desk.generator, queue_size=desk.settings.queue_size,
+                           timeout_s=desk.settings.generation_timeout_s)
+    desk.answerer.generator = desk.generator
+    return desk.generator
+
+
+def start(desk: Newsdesk, make: Callable[[], Iterator[Any]]) -> Worker:
+    """Admit one job to the gate (a full queue raises Overloaded: a 503 before any response starts) and run it."""
+    gate = gate_of(desk)
+    ticket = gate.admit()
+    try:
+        return Worker(gate, ticket, make).start()
+    except BaseException:
+        ticket.close()
+        raise
+
+
+async def last_event(request: Request, worker: Worker) -> Any:
+    """Wait for a job that is not streamed; its last event is the result. A client that leaves cancels it."""
+    watcher = asyncio.create_task(cancel_on_disconnect(request, worker.ticket))
+    last = None
+    try:
+        async for item in worker.events():
+            last = item
+    finally:
+        watcher.cancel()
+    return last

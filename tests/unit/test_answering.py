@@ -48,6 +48,16 @@ def test_generative_answer_cites_checked_sentence(corpus_store) -> None:  # type
     assert WORKERS_FACT in cite.text
 
 
+def test_finish_reason_says_when_the_model_was_cut_off(corpus_store) -> None:  # type: ignore[no-untyped-def]
+    complete = make(corpus_store, citing(WORKERS_FACT, "2,100 workers joined the strike")).answer(WORKERS_Q)
+    assert complete.finish_reason == "stop"
+    rambling = FunctionGenerator(lambda msgs: f"2,100 workers joined the strike [{position_of(msgs, WORKERS_FACT)}]. "
+                                 + "And then " * 200)
+    cut = make(corpus_store, rambling).answer(WORKERS_Q, max_tokens=40)
+    assert cut.finish_reason == "length" and cut.stats["token_limit_hit"] == 1
+    assert not cut.abstained and "2,100 workers joined the strike" in cut.answer
+
+
 def test_prompt_numbers_sentences_with_title_source_and_date(corpus_store) -> None:  # type: ignore[no-untyped-def]
     gen = ScriptedGenerator(["NOT IN SOURCES"])
     make(corpus_store, gen).answer(WORKERS_Q)

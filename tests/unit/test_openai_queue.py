@@ -113,14 +113,17 @@ def test_disconnect_mid_stream_stops_the_generation(store: Any, tmp_path: Path) 
         assert "2,100" in answer.choices[0].message.content
 
 
-def test_disconnect_while_waiting_for_a_non_streamed_answer_stops_it(store: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("path", "body"), [("/v1/chat/completions", {"model": "newsdesk", "messages": MESSAGES}),
+                                            ("/v1/ask", {"question": QUESTION})])
+def test_disconnect_while_waiting_for_a_non_streamed_answer_stops_it(store: Any, tmp_path: Path, path: str,
+                                                                     body: dict[str, Any]) -> None:
     model = Controlled()
     model.mode = "endless"
     app, server = _serve(store, model, tmp_path, queue_size=0)
     with server as base:
         gate: Gate = app.state.desk.generator
         with pytest.raises(httpx.ReadTimeout):
-            httpx.post(base + "/v1/chat/completions", json={"model": "newsdesk", "messages": MESSAGES}, timeout=1)
+            httpx.post(base + path, json=body, timeout=1)
         assert wait_until(model.closed.is_set) and wait_until(lambda: gate.depth == 0 and not gate.busy)
         assert gate.stats.generations["cancelled"] == 1
 
@@ -133,7 +136,7 @@ def test_generation_timeout_is_a_clear_error(store: Any, tmp_path: Path) -> None
         client = _client(base)
         with pytest.raises(openai.APIStatusError) as caught:
             client.chat.completions.create(model="newsdesk", messages=MESSAGES)
-        assert caught.value.status_code == 503
+        assert caught.value.status_code == 504
         assert caught.value.code == "generation_timeout" and "NEWSDESK_GENERATION_TIMEOUT_S" in caught.value.message
         stream = client.chat.completions.create(model="newsdesk", messages=MESSAGES, stream=True)
         with pytest.raises(openai.APIError) as in_stream:

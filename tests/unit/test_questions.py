@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.search import Evidence
-from service.answerability import Judge, name_phrases
+from service.answerability import Judge, lead_in, name_phrases
 from service.mentions import kinds_in, mentions
 from service.questions import analyse
 
@@ -97,3 +97,16 @@ def test_the_focus_must_be_named() -> None:
     assert _judge("What is the Bank of Brenmark's overnight deposit rate?",
                   "The Bank of Brenmark raised its policy rate to 4.25%.",
                   "The Bank of Brenmark's overnight deposit rate is now 4.00%.") == [False, True]
+
+
+def test_a_list_item_is_read_with_its_lead_in_line() -> None:
+    article = ("The province has opened three emergency shelters:\n\n- Fennick Sports Centre, which accepts pets\n"
+               "- Marrow Bridge school hall\n\nMore rain is forecast.")
+    item = article.index("- Marrow")
+    assert lead_in(article, item) == "The province has opened three emergency shelters:"
+    assert lead_in(article, article.index("More rain")) == ""
+    assert lead_in(article, 0) == ""
+
+
+def test_numbers_inside_names_are_not_figures() -> None:
+    assert mentions("Covid-19 cases and the G7 summit") == ()
