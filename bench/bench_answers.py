@@ -181,8 +181,8 @@ def systems(desk: Any, overhead: list[dict[str, float]]) -> dict[str, Callable[[
             messages, _ = answerer.pack(question, plan.evidence, answerer.max_tokens)
             llm.reset()
             t = time.perf_counter()
-            # as many tokens as the pipeline let the model write (it stops a model that rambles on)
-            tokens = max(1, result.stats.get("completion_tokens", answerer.max_tokens))
+            # as many tokens as the model wrote in the pipeline (which stops a model that rambles on)
+            tokens = max(1, result.stats.get("generated_pieces") or result.stats.get("completion_tokens", 1))
             llm.create_chat_completion(messages=messages, max_tokens=tokens, temperature=0.0, seed=0)
             raw = (time.perf_counter() - t) * 1000
             overhead.append({"raw_ms": raw, "total_ms": result.timings["total_ms"]})

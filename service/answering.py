@@ -311,6 +311,7 @@ class Answerer:
             for piece in pieces:
                 if "first_token_ms" not in timings:
                     timings["first_token_ms"] = _ms(t0)
+                run.stats["generated_pieces"] += 1  # one token per piece from llama.cpp
                 text += piece
                 if _FLUSH.search(piece) and not _REFUSAL.search(text):
                     parsed = parse_claims(text)
@@ -350,7 +351,8 @@ class _Run:
         self.allowed = allowed
         self.numbering = _Numbering(evidence)
         self.claims: list[ClaimOut] = []
-        self.stats = {"claims": 0, "dropped": 0, "reattached": 0, "unsupported": 0, "restated": 0}
+        self.stats = {"claims": 0, "dropped": 0, "reattached": 0, "unsupported": 0, "restated": 0,
+                      "generated_pieces": 0}
         self.done = 0
         self.check_s = 0.0
 

@@ -64,6 +64,7 @@ _PAIR = re.compile(
     rf"|\b{_NUMBER}(?:%|\s(?:percent|per cent))?\s(?:votes?\s)?(?:to|against)\s{_NUMBER}(?:%|\b)",
     re.IGNORECASE,
 )
+_ISO_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-[01]\d-[0-3]\d\b")
 _TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight)\b", re.IGNORECASE)
 _DATE_WORDS = re.compile(
     rf"(?<!\w)(?:{_MONTH})(?!\w)|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
@@ -117,7 +118,12 @@ def mentions(text: str) -> tuple[Mention, ...]:
     """Every number in ``text`` with its kind, in order; scores and votes ('5-2') count as one ``pair``."""
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
+    for iso in _ISO_DATE.finditer(text):
+        out.append(Mention(iso.group(), iso.group(), "date", iso.start(), iso.end()))
+        taken.append((iso.start(), iso.end()))
     for p in _PAIR.finditer(text):
+        if any(a <= p.start() < b for a, b in taken):
+            continue
         before = text[max(0, p.start() - 12):p.start()]
         if _BEFORE_DATE.search(before) or re.search(r"\d{4}-\d\d", p.group()):
             continue  # 'Nov 3-5' or an ISO date, not a score

@@ -69,6 +69,15 @@ _GENERIC = _set(
     "top biggest largest smallest most least other some kind sort type much many more less own whole correct right "
     "true real"
 )
+# abstract heads that any wording can fill: "what measures did the government announce?" is answered by
+# "the government announced tax cuts", which never says "measures"
+_ABSTRACT = _set(
+    "measure measures step steps action actions reason reasons plan plans decision decisions change changes impact "
+    "impacts effect effects role response responses outcome outcomes cause causes problem problems issue issues "
+    "detail details term terms condition conditions factor factors thing things event events purpose goal goals aim "
+    "aims news information situation status message statement comment comments view views position argument "
+    "arguments concern concerns reaction reactions explanation point points part parts way ways method methods"
+)
 _WH = _set("what which who whom whose when where why how")
 _BE = _set("is are was were be been 's")
 _SPLIT = re.compile(
@@ -212,7 +221,7 @@ def _analyse(text: str) -> Asked:
     head, others = _focus(doc)
     kind = _kind(text, head)
     focus = list(others)
-    if head and (_kind_of_head(head) is None or kind == "any") and head not in _GENERIC and head not in _WH:
+    if head and (_kind_of_head(head) is None or kind == "any") and head not in _GENERIC | _ABSTRACT | _WH:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
     return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
                  subject=_subject(doc))

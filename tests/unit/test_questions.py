@@ -110,3 +110,9 @@ def test_a_list_item_is_read_with_its_lead_in_line() -> None:
 
 def test_numbers_inside_names_are_not_figures() -> None:
     assert mentions("Covid-19 cases and the G7 summit") == ()
+
+
+def test_abstract_heads_do_not_need_to_be_named() -> None:
+    assert analyse("What measures did the government announce?").focus == ()
+    assert analyse("What reason did the union give for the strike?").focus == ()
+    assert analyse("Which flood shelter accepts pets?").focus == ("shelter", "flood")
