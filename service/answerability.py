@@ -128,8 +128,10 @@ def names(text: str) -> set[str]:
 def dates(text: str) -> set[str]:
     """Month (as three letters: 'November' -> 'nov') and weekday words in ``text``."""
     found = set()
-    for w in _WORD.findall(text):
-        w = w.lower().rstrip(".")
+    for word in _WORD.findall(text):
+        w = word.lower().rstrip(".")
+        if w in ("may", "march") and not word[0].isupper():
+            continue  # the verbs, not the months
         if w in _MONTHS:
             found.add(w[:3])
         elif w in _DAYS:

@@ -207,9 +207,9 @@ class Answerer:
             return None
         rest = [j for j in judged if j not in picks][: max(0, k - len(picks))]
         ordered = picks + rest
-        # a claim may cite a sentence that could hold the answer: right kind of fact about the thing asked about,
-        # right names and dates
-        allowed = {i + 1 for i, j in enumerate(ordered) if j.focused and j.constrained}
+        # a claim may cite only a sentence that answers the question on its own evidence (or a part of it): a
+        # small model's claim about some other figure in a nearby sentence must not pass as the answer
+        allowed = {i + 1 for i, j in enumerate(ordered) if j.constrained and (j.answers or j in picks)}
         return Plan([j.evidence for j in ordered], len(picks), allowed)
 
     def retrieve(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> list[Evidence]:

@@ -2,7 +2,8 @@
 
 A claim's support by one cited sentence mixes embedding similarity with lexical evidence: the
 share of the claim's content words found in the cited text, times a penalty for each hard fact
-that does not match: a number missing from the sentence, a name missing from the sentence and
+that does not match: a number missing from the sentence (or there of another kind: "14 million crowns"
+is not backed by "a 14-month renovation"), a name missing from the sentence and
 its article's title, or opposite polarity ("was cancelled" against "no notice that it ended").
 One such mismatch puts a claim below the default threshold whatever its similarity.
 Citations below the threshold are dropped; a claim left without any is re-attached to the best
@@ -20,7 +21,8 @@ import numpy as np
 from index.embedder import Embedder
 from index.search import Evidence
 from index.sentences import split_sentences
-from service.answerability import STOPWORDS, content_stems, names, numbers
+from service.answerability import STOPWORDS, content_stems, names
+from service.mentions import facts_missing
 
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+\s*[.!?]?\s*$")
@@ -95,7 +97,7 @@ def negated(text: str) -> bool:
 
 def mismatches(claim: str, cited: str, title: str = "") -> int:
     """Hard facts of ``claim`` that ``cited`` contradicts or lacks (numbers, names, polarity)."""
-    missing = len(numbers(claim) - numbers(cited))
+    missing = facts_missing(claim, cited)
     missing += len(names(claim) - names(f"{cited} {title}") - {w.lower() for w in _WORD.findall(cited + " " + title)})
     missing += int(negated(claim) != negated(cited))
     return missing

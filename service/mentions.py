@@ -60,14 +60,14 @@ _AFTER_DURATION = re.compile(rf"(?:\s|-)(?:{_DURATION_UNITS})\b", re.IGNORECASE)
 _AFTER_MEASURE = re.compile(rf"(?:\s|-)?(?:{_MEASURE_UNITS})(?![\w])", re.IGNORECASE)
 _AFTER_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _PAIR = re.compile(
-    rf"(?<![\w.:/-])\d+(?:\.\d+)?%?\s?[-\u2013]\s?\d+(?:\.\d+)?%?(?![\w.:/]|-\w)"
+    rf"(?<![\w.:/-])\d+(?:\.\d+)?%?\s?[-\u2013]\s?\d+(?:\.\d+)?%?(?![\w:/]|\.\d|-\w)"
     rf"|\b{_NUMBER}(?:%|\s(?:percent|per cent))?\s(?:votes?\s)?(?:to|against)\s{_NUMBER}(?:%|\b)",
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-[01]\d-[0-3]\d\b")
 _TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight)\b", re.IGNORECASE)
 _DATE_WORDS = re.compile(
-    rf"(?<!\w)(?:{_MONTH})(?!\w)|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    rf"(?<!\w)(?-i:{_MONTH})(?!\w)|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
     r"tomorrow|tonight|next (?:week|month|year|spring|summer|autumn|fall|winter)|last (?:week|month|year)|"
     r"this (?:week|month|year)|(?:spring|summer|autumn|winter) of)\b",
     re.IGNORECASE,
@@ -81,10 +81,38 @@ class Mention:
     """One number in a text and what it measures."""
 
     text: str
-    value: str  # digits without thousands separators ('2,100' -> '2100'); number words as written
+    value: str  # comparable: '2,100' -> '2100', 'eleven' -> '11', '31 million' -> '31m', '5 to 2' -> '5-2'
     kind: str  # one of KINDS
     start: int
     end: int
+
+
+_UNIT_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+               "sixteen seventeen eighteen nineteen")
+_UNITS = {w: i for i, w in enumerate(_UNIT_WORDS.split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+                                                 "ninety"))}
+_SCALES = {"thousand": "k", "k": "k", "million": "m", "mn": "m", "m": "m", "billion": "b", "bn": "b",
+           "trillion": "t"}
+
+
+def _value(num: str, whole: str) -> str:
+    """A comparable value: digits without separators, number words as digits, and the scale ('31 million' -> '31m')."""
+    low = num.lower()
+    if num[:1].isdigit():
+        value = num.replace(",", "")
+    elif low in _UNITS:
+        value = str(_UNITS[low])
+    elif low == "dozen":
+        value = "12"
+    elif "-" in low and low.split("-")[0] in _TENS and low.split("-")[1] in _UNITS:
+        value = str(_TENS[low.split("-")[0]] + _UNITS[low.split("-")[1]])
+    elif low in _TENS:
+        value = str(_TENS[low])
+    else:
+        value = low
+    scale = whole[len(num):].strip().lower()
+    return value + _SCALES.get(scale, "")
 
 
 def _year(num: str) -> bool:
@@ -127,7 +155,8 @@ def mentions(text: str) -> tuple[Mention, ...]:
         before = text[max(0, p.start() - 12):p.start()]
         if _BEFORE_DATE.search(before) or re.search(r"\d{4}-\d\d", p.group()):
             continue  # 'Nov 3-5' or an ISO date, not a score
-        out.append(Mention(p.group(), p.group(), "pair", p.start(), p.end()))
+        value = "-".join(re.findall(r"\d+(?:\.\d+)?", p.group().replace(",", "")))  # '5 to 2' == '5-2'
+        out.append(Mention(p.group(), value, "pair", p.start(), p.end()))
         taken.append((p.start(), p.end()))
     for m in _MENTION.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
@@ -138,18 +167,34 @@ def mentions(text: str) -> tuple[Mention, ...]:
             continue  # 'half the crews' is not a figure
         if kind == "ordinal":
             continue
-        value = num.replace(",", "") if num[:1].isdigit() else num.lower()
-        out.append(Mention(m.group(), value, kind, m.start(), m.end()))
+        out.append(Mention(m.group(), _value(num, m.group()), kind, m.start(), m.end()))
     out.sort(key=lambda x: x.start)
     return tuple(out)
 
 
 def kinds_in(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
     """The kinds of the numbers in ``text``, leaving out numbers whose value is in ``exclude``."""
-    return {m.kind for m in mentions(text) if m.value not in exclude}
+    return {m.kind for m in mentions(text) if m.value not in exclude and m.value.rstrip("kmbt") not in exclude}
 
 
 def has_time_or_date(text: str) -> bool:
     """A date, weekday, month or time of day, in digits or in words."""
     return bool(_DATE_WORDS.search(text) or _TIME_WORDS.search(text)
                 or any(m.kind in ("date", "time") for m in mentions(text)))
+
+
+def facts_missing(claim: str, cited: str) -> int:
+    """Numbers of ``claim`` that ``cited`` does not state with the same value and kind.
+
+    A bare number in the claim may match a number of any kind ("31 million" against "31 million
+    crowns"); a typed one must match its kind: "14 million crowns" is not backed by "a 14-month
+    renovation".
+    """
+    have = {(m.value, m.kind) for m in mentions(cited)}
+    values = {v for v, _ in have}
+    missing = 0
+    for m in mentions(claim):
+        if (m.value, m.kind) in have or (m.kind == "count" and m.value in values):
+            continue
+        missing += 1
+    return missing

@@ -116,3 +116,23 @@ def test_abstract_heads_do_not_need_to_be_named() -> None:
     assert analyse("What measures did the government announce?").focus == ()
     assert analyse("What reason did the union give for the strike?").focus == ()
     assert analyse("Which flood shelter accepts pets?").focus == ("shelter", "flood")
+
+
+def test_may_and_march_are_months_only_when_capitalised() -> None:
+    from service.answerability import dates
+    from service.mentions import has_time_or_date
+
+    assert not has_time_or_date("Rates may rise and workers will march.")
+    assert has_time_or_date("Rates rose in May.")
+    assert dates("Rates may rise in March and workers may march.") == {"mar"}
+
+
+def test_a_claims_numbers_must_be_stated_with_the_same_kind() -> None:
+    from service.mentions import facts_missing
+
+    cited = "It reopened after a 14-month renovation that cost 31 million crowns; the vote was 5-2."
+    assert facts_missing("The renovation cost 31 million crowns.", cited) == 0
+    assert facts_missing("The renovation took 14 months.", cited) == 0
+    assert facts_missing("The renovation cost 14 million crowns.", cited) == 1
+    assert facts_missing("It cost 31 million and the vote went 5 to 2.", cited) == 0
+    assert facts_missing("Eleven publishers said no.", "It was turned down by 11 publishers.") == 0
