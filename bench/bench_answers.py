@@ -1,6 +1,8 @@
 """Answer benchmark: accuracy, sentence-level citation precision/recall, abstention, latency.
 
     .venv/bin/python -m bench.bench_answers [--limit N] [--systems generative,extractive,trust-markers,top-3]
+        [--articles DIR --questions F --unanswerable F --out F]   (default: examples/articles and bench/*.jsonl;
+        bench/heldout/ is a second set written apart from the system, for checking that it generalises)
 
 Real embedder, real default model, a temporary embedded Chroma holding examples/articles.
 Systems compared on bench/questions.jsonl (answerable, with gold sentences) and
@@ -234,6 +236,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N answerable questions (0: all)")
     parser.add_argument("--systems", default="generative,extractive,trust-markers,top-3",
                         help="comma-separated systems to run (extractive and top-3 need no model)")
+    parser.add_argument("--articles", type=Path, default=ROOT / "examples" / "articles", help="corpus to index")
+    parser.add_argument("--questions", type=Path, default=ROOT / "bench" / "questions.jsonl")
+    parser.add_argument("--unanswerable", type=Path, default=ROOT / "bench" / "unanswerable.jsonl")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the per-question results go")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
@@ -243,13 +249,13 @@ def main() -> None:
     from service.runtime import build
     from service.settings import Settings
 
-    answerable = load_jsonl(ROOT / "bench" / "questions.jsonl")
-    unanswerable = load_jsonl(ROOT / "bench" / "unanswerable.jsonl")
+    answerable = load_jsonl(args.questions)
+    unanswerable = load_jsonl(args.unanswerable)
     if args.limit:
         answerable = answerable[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
         desk = build(Settings(data_dir=Path(tmp), generation_timeout_s=3600))  # a busy machine is slow
-        for item in load([str(ROOT / "examples" / "articles")]):
+        for item in load([str(args.articles)]):
             assert item.record is not None, item.error
             desk.store.upsert(build_article(item.record))
         corpus = Corpus(desk)
@@ -267,8 +273,8 @@ def main() -> None:
                      "overhead_pct": round(100 * (ours - raw) / raw, 1) if raw else None},
         "results": results,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     out = table(results)
     if raw:
         out += (f"\n\nEnd-to-end vs raw llama.cpp on the same prompts ({len(overhead)} generated answers): "
