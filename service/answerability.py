@@ -31,7 +31,8 @@ from service.questions import Asked, analyse
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
-_DATELINE = re.compile(r"^[A-Z][A-Z .'\u2019-]+, [A-Z][a-z]{2,8}\.? \d{1,2} \([^)]{1,80}\) [-\u2013\u2014] ")
+_DATELINE = re.compile(  # "VELMORA, Nov 3 (Meridian Wire) - ", "LONDON (Reuters) -", "WASHINGTON \u2014 "
+    r"^[A-Z][A-Z .'\u2019-]+(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)]{1,80}\))? ?[-\u2013\u2014]+ ")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -271,13 +272,17 @@ class Judge:
         return {w for w, row in zip(missing, sims, strict=True) if float(row.max()) >= limit}
 
     def _focused(self, focus: Sequence[str], matched: set[str], title: set[str]) -> bool:
-        """Half the focus (by IDF weight) is named by the sentence or its title, and some of it by the sentence."""
-        stems = {stem(w) for w in focus}
-        if not stems:
+        """Half the focus (by IDF weight) is named by the sentence or its title, and some of it by the sentence.
+
+        ``matched`` and ``title`` hold light stems (plural and possessive endings only): a full stemmer
+        makes "operator" name an "operating" profit.
+        """
+        words = {light(w) for w in focus}
+        if not words:
             return True
-        weight = {s: self.idf(s) for s in stems}
-        named = sum(weight[s] for s in stems if s in matched or s in title)
-        return bool(stems & matched) and named >= 0.5 * sum(weight.values())
+        weight = {w: self.idf(stem(w)) for w in words}
+        named = sum(weight[w] for w in words if w in matched or w in title)
+        return bool(words & matched) and named >= 0.5 * sum(weight.values())
 
     def _coverage(self, text: str, matched: set[str], context: set[str]) -> float:
         """IDF-weighted share of ``text``'s content words matched (words only in the title count half)."""
@@ -313,19 +318,23 @@ class Judge:
             lexical = (sum(weight[s] for s in exact) + 0.5 * sum(weight[s] for s in in_title)) / total
             coverage = lexical + sum(weight[s] for s in near) / total
             # the focus must be named, or said in nearly the same word ("vehicles" for "cars")
-            unnamed = sorted({w for w in focus_words if stem(w) not in exact})
-            named = exact | {stem(w) for w in self._synonyms(unnamed, sorted({w.lower() for w in words}),
-                                                              self.focus_similarity)}
+            lights = {light(w) for w in words}
+            unnamed = sorted({w for w in focus_words if light(w) not in lights})
+            named = lights | {light(w) for w in self._synonyms(unnamed, sorted({w.lower() for w in words}),
+                                                                self.focus_similarity)}
+            title_lights = {light(w) for w in content_words(e.title)}
             answered = frozenset(
-                i for i, p in enumerate(parts) if states(p, question, body) and self._focused(p.focus, named, context)
+                i for i, p in enumerate(parts)
+                if states(p, question, body) and self._focused(p.focus, named, title_lights)
                 and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
             typed = any(states(p, question, body) for p in parts)
             full = (articles or {}).get(e.article_id, e.text)
             # the question's names and dates may be anywhere in the article, or in its publication date
             article = f"{e.title}\n{_date_words(e.published_at)}\n{full}"
-            constrained = not (need - names(article) - dates(article) - numbers(article)) \
-                and not _about_someone_else(asked, phrases, body, e.title)
+            constrained = not _unmet(need, names(article) | dates(article) | numbers(article)) \
+                and not _about_someone_else(asked, phrases, body, e.title) \
+                and not _other_period(question, body, e.published_at)
             score = e.relevance + lexical + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage,
                               focused=bool(answered), parts=answered))
@@ -378,6 +387,75 @@ def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title:
     asked_about = set().union(*phrases) if phrases else set()
     others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title)]
     return bool(others)
+
+
+_ORDINAL = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|opening|1st|2nd|3rd|"
+            r"4th|5th|6th|7th|8th|9th|10th")
+_PERIOD = (r"quarter|half|round|day|week|month|year|leg|stage|set|period|reading|term|game|match|season|innings|"
+           r"half-year|time")
+_ORDINAL_NOUN = re.compile(rf"\b({_ORDINAL})[\s-]+({_PERIOD})s?\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\bQ([1-4])\b")
+_YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
+_RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
+_ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+                  "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
+
+
+def _ordinals(text: str) -> set[tuple[str, str]]:
+    """('second', 'quarter') for 'second quarter', 'second-quarter', '2nd quarter' or 'Q2'."""
+    found = {(_ORDINAL_WORDS.get(o.lower(), o.lower()), n.lower()) for o, n in _ORDINAL_NOUN.findall(text)}
+    found |= {(("first", "second", "third", "fourth")[int(q) - 1], "quarter") for q in _QUARTER.findall(text)}
+    return found
+
+
+def years(text: str, published_at: str = "") -> set[int]:
+    """Years a text speaks of: written out, or 'last year' / 'next year' counted from its publication date."""
+    found = {int(y) for y in _YEAR.findall(text)}
+    if published_at[:4].isdigit():
+        now = int(published_at[:4])
+        for word in _RELATIVE_YEAR.findall(text):
+            found.add(now + {"last": -1, "previous": -1, "this": 0, "next": 1, "coming": 1}[word.lower()])
+    return found
+
+
+def _other_period(question: str, body: str, published_at: str) -> bool:
+    """A sentence about another period than the question's: the third quarter for a question about the
+    second, 2025 ('last year', in a 2026 article) for a question about 2024."""
+    asked = _ordinals(question)
+    if asked:
+        said = _ordinals(body)
+        nouns = {n for _, n in asked}
+        if {(o, n) for o, n in said if n in nouns} and not asked & said:
+            return True
+    asked_years = years(question)
+    if asked_years:
+        said_years = years(body, published_at)
+        if said_years and not asked_years & said_years:
+            return True
+    return False
+
+
+def light(word: str) -> str:
+    """A word with only its possessive and plural endings taken off: 'shifts' -> 'shift', 'bodies' -> 'body'."""
+    w = word.lower().replace("\u2019", "'").removesuffix("'s").rstrip("'")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+# names a question may use for what an article calls otherwise
+_ALIASES = {"uk": {"britain", "british", "england", "english", "scotland", "scottish", "wales", "welsh"},
+            "britain": {"uk", "british"}, "us": {"america", "american", "americans"},
+            "america": {"us", "american", "americans"}, "eu": {"european", "europe"}}
+
+
+def _unmet(need: set[str], have: set[str]) -> set[str]:
+    """The question's names, dates and numbers that the article does not hold (allowing common aliases)."""
+    return {n for n in need - have if not _ALIASES.get(n, set()) & have}
 
 
 def _title_words(title: str) -> set[str]:

@@ -7,7 +7,8 @@ classified by the words around it (a currency before or after it, a unit, a mont
 - ``percent``: 9%, 4.25 percent, a quarter of a percentage point, 25 basis points
 - ``money``: 500,000 crowns, $3 million, 2,000,000-crown
 - ``time``: 6 a.m., 12:15 p.m., 14:00
-- ``date``: Nov 3, 3 November, March 14, 2027, in 2019
+- ``date``: Nov 3, 3 November, March 14 (a day of a month); ``year``: in 2019, March 14, 2027
+- ``age``: 17-year-old, aged 68, "Erling Voss, 68,"
 - ``duration``: three weeks, 14-month, 36 hours
 - ``measure``: 142 mm, 6.8 metres, a 27-km detour
 - ``pair``: 5-2, 3-1, 41 votes to 6, 78% to 22% (scores, votes, margins)
@@ -37,10 +38,12 @@ _MONTH = (
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _CURRENCY_WORDS = (
-    r"crowns?|kronor|kroner|krona|krone|dollars?|euros?|pounds?|sterling|yen|yuan|francs?|cents?|pence|"
-    r"rupees?|pesos?|rand|won|dinars?|shillings?|lire|zloty|rubles?|roubles?"
+    r"crowns?|kronor|kroner|krona|krone|dollars?|euros?|pounds?|sterling|yen|yuan|renminbi|francs?|cents?|pence|"
+    r"rupees?|rupiah|ringgit|baht|pesos?|reais|real|rand|naira|won|dinars?|dirhams?|riyals?|rials?|shekels?|"
+    r"shillings?|lira|lire|liras|zloty|zlotys|forints?|lei|leu|leva|hryvnias?|rubles?|roubles?|tenge|taka|dong|"
+    r"kwacha|cedis?|birr|pula|rands"
 )
-_CURRENCY_SIGN = r"[$\u20ac\u00a3\u00a5\u20b9]"
+_CURRENCY_SIGN = r"(?:[$\u20ac\u00a3\u00a5\u20b9\u20a9\u20bd\u20ba\u20aa\u0e3f\u20a6]|R\$|Rs\.?|Rp)"
 _DURATION_UNITS = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century"
 _MEASURE_UNITS = (
     r"mm|cm|km|m|metres?|meters?|kilomet(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|miles?|feet|foot|"
@@ -64,6 +67,10 @@ _PAIR = re.compile(
     rf"|\b{_NUMBER}(?:%|\s(?:percent|per cent))?\s(?:votes?\s)?(?:to|against)\s{_NUMBER}(?:%|\b)",
     re.IGNORECASE,
 )
+_CLOCK_WORDS = re.compile(  # "half past five", "a quarter to six" (not "5 to 2", a score)
+    rf"\b(?:(?:(?:a )?quarter|half|{_NUM_WORDS}|\d{{1,2}}) past|(?:(?:a )?quarter|half) to) "
+    rf"(?:\d{{1,2}}|{_NUM_WORDS})\b",
+    re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-[01]\d-[0-3]\d\b")
 _TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight)\b", re.IGNORECASE)
 _DATE_WORDS = re.compile(
@@ -73,7 +80,7 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-KINDS = ("percent", "money", "time", "date", "duration", "measure", "pair", "count")
+KINDS = ("percent", "money", "time", "date", "year", "duration", "age", "measure", "pair", "count")
 
 
 @dataclass(frozen=True)
@@ -119,9 +126,17 @@ def _year(num: str) -> bool:
     return bool(re.fullmatch(r"1[5-9]\d\d|20\d\d|2100", num))
 
 
+_AGE_AFTER = re.compile(r"(?:-year-old\b|-years-old\b| years? old\b|-month-old\b)", re.IGNORECASE)
+_AGE_BEFORE = re.compile(r"(?:\baged|\bage of|\bages of|\bage)\s$", re.IGNORECASE)
+_APPOSITION_AGE = re.compile(r"[A-Z][\w'\u2019-]+,\s$")  # "Erling Voss, 68, closed his farm"
+
+
 def _classify(text: str, m: re.Match[str]) -> str:
     num, start, end = m.group("num"), m.start(), m.end()
     after, before = text[end:end + 40], text[max(0, start - 12):start]
+    if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before) or (
+            num.isdigit() and int(num) < 120 and _APPOSITION_AGE.search(before) and after[:1] == ","):
+        return "age"
     if _CLOCK.match(num) or _AFTER_TIME.match(after):
         return "time"
     if _AFTER_PERCENT.match(after) or re.match(r"\s(?:of )?an? (?:percentage )?point\b", after, re.IGNORECASE):
@@ -137,7 +152,7 @@ def _classify(text: str, m: re.Match[str]) -> str:
     if _AFTER_MEASURE.match(after):
         return "measure"
     if _year(num) and not re.match(r"\s?(?:people|workers|residents|households|vehicles|members)\b", after):
-        return "date"
+        return "year"
     return "count"
 
 
@@ -146,6 +161,9 @@ def mentions(text: str) -> tuple[Mention, ...]:
     """Every number in ``text`` with its kind, in order; scores and votes ('5-2') count as one ``pair``."""
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
+    for clock in _CLOCK_WORDS.finditer(text):  # "half past five", "a quarter to six"
+        out.append(Mention(clock.group(), clock.group().lower(), "time", clock.start(), clock.end()))
+        taken.append((clock.start(), clock.end()))
     for iso in _ISO_DATE.finditer(text):
         out.append(Mention(iso.group(), iso.group(), "date", iso.start(), iso.end()))
         taken.append((iso.start(), iso.end()))
@@ -180,7 +198,7 @@ def kinds_in(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
 def has_time_or_date(text: str) -> bool:
     """A date, weekday, month or time of day, in digits or in words."""
     return bool(_DATE_WORDS.search(text) or _TIME_WORDS.search(text)
-                or any(m.kind in ("date", "time") for m in mentions(text)))
+                or any(m.kind in ("date", "year", "time") for m in mentions(text)))
 
 
 def facts_missing(claim: str, cited: str) -> int:

@@ -35,7 +35,8 @@ ACCEPTS: dict[str, frozenset[str]] = {
     "duration": frozenset({"duration"}),
     "measure": frozenset({"measure", "count"}),
     "numeric": frozenset({"count", "money", "percent", "measure", "duration", "pair"}),
-    "age": frozenset({"count", "duration"}),
+    "age": frozenset({"age"}),
+    "calendar": frozenset({"date"}),  # "on what date": a day of a month, not just a year or "next week"
     "time": frozenset({"time"}),
 }
 KINDS = (*ACCEPTS, "date", "name", "any")
@@ -67,7 +68,7 @@ _TYPE_NOUNS: dict[str, frozenset[str]] = {
 _GENERIC = _set(
     "new current latest total main overall final original exact actual precise maximum minimum highest lowest "
     "top biggest largest smallest most least other some kind sort type much many more less own whole correct right "
-    "true real"
+    "true real big large small high low long short great huge little"
 )
 # abstract heads that any wording can fill: "what measures did the government announce?" is answered by
 # "the government announced tax cuts", which never says "measures"
@@ -169,39 +170,42 @@ def _focus(doc: Any) -> tuple[str | None, list[str]]:
     return head.lower_, _modifiers(head)
 
 
+# question openings whose kind needs no look at the focus
+_OPENINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"by (?:what|which) (?:margin|vote|score)\b", "pair"),
+    (r"how long ago\b", "date"),
+    (r"how long\b", "duration"),
+    (r"how old\b", "age"),
+    (r"(?:at|by|from|until|since) (?:what|which) time\b|what time\b", "time"),
+    (r"(?:(?:on|by|until|from|since) )?(?:what|which) (?:exact )?date\b", "calendar"),
+    (r"(?:since |by |until )?when\b|(?:on|by|until|from|since) (?:what|which) day\b", "date"),
+    (r"(?:who|whom|whose)\b", "name"),
+))
+
+
 def _kind(question: str, head: str | None) -> str:
     q = question.lower().strip()
+    head_kind = _kind_of_head(head) if head else None
     if re.match(r"(?:by )?how many\b", q):
         return "pair" if head in ("vote", "votes") else "count"
-    if re.match(r"by (?:what|which) (?:margin|vote|score)\b", q):
-        return "pair"
     if re.match(r"(?:by )?how much\b", q):
-        head_kind = _kind_of_head(head) if head else None
         if head_kind == "money" or (head is None and _MONEY_VERBS.search(q)) or re.search(r"\bmoney\b", q):
             return "money"
         return "numeric"
-    if re.match(r"how long ago\b", q):
-        return "date"
-    if re.match(r"how long\b", q):
-        return "duration"
-    if re.match(r"how old\b", q):
-        return "age"
+    for pattern, kind in _OPENINGS:
+        if pattern.match(q):
+            return kind
     if re.match(r"how (?:far|high|tall|deep|heavy|wide|big|large|fast|hot|cold)\b", q):
-        head_kind = _kind_of_head(head) if head else None
         return head_kind if head_kind in ("money", "count", "percent") else "numeric"
-    if re.match(r"(?:at|by|from|until|since) (?:what|which) time\b|what time\b", q):
-        return "time"
-    if re.match(r"(?:since |by |until )?when\b|(?:on|by|until|from|since) (?:what|which) (?:date|day)\b", q):
-        return "date"
-    if re.match(r"(?:who|whom|whose)\b", q):
-        return "name"
     if re.match(r"where\b", q):
         return "any" if re.search(r"\b(?:end(?:ed)? up|stand|stood|close[ds]?|settle[ds]?|finish(?:ed)?)\b", q) \
             else "name"
-    if re.match(r"what\b", q) and re.search(r"\bcost\b", q) and (head is None or _kind_of_head(head) is None):
+    if re.match(r"what\b", q) and re.search(r"\bcost\b", q) and (head is None or head_kind is None):
         return "money"  # "what will it cost", "what are the repairs expected to cost"
     if re.match(r"(?:(?:to|at|by|from|in|on|for|of) )?(?:what|which)\b", q) and head:
-        return _kind_of_head(head) or "any"
+        if head_kind is None and re.match(r"(?:(?:to|at|by|from|in|on|for|of) )?which\b", q):
+            return "name"  # "which judge", "which shelter": asks to identify someone or something by name
+        return head_kind or "any"
     return "any"
 
 
@@ -209,11 +213,17 @@ def _subject(doc: Any) -> frozenset[str]:
     """The words of the main verb's subject when it is a name: 'what rate did Ostrand Mutual announce'."""
     for t in doc:
         if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PROPN" and t.head.dep_ == "ROOT":
-            words = [c for c in t.subtree if c.pos_ == "PROPN" and c.is_alpha]
-            return frozenset(c.lower_ for c in words)
-    # the parser may miss it ("did Ostrand Mutual announce" read as a compound noun): a name right after the auxiliary
+            words = [c for c in t.subtree if c.pos_ == "PROPN"]
+            return frozenset(c.lower_.removesuffix("'s").removesuffix("\u2019s") for c in words if c.is_alpha)
+    # the parser may miss it ("did Ostrand Mutual announce" read as a compound noun): a name right after the
+    # auxiliary, followed by the main verb (the parse's root), not by a noun it qualifies ("Norvrail drivers")
     m = _AUX_NAME.search(doc.text)
-    return frozenset(w.lower() for w in m.group(1).split()) if m else frozenset()
+    if m is None:
+        return frozenset()
+    after = next((t for t in doc if t.idx >= m.end(1)), None)
+    if after is None or not (after.dep_ == "ROOT" or after.pos_ in ("VERB", "AUX")):
+        return frozenset()
+    return frozenset(w.lower().removesuffix("'s").removesuffix("\u2019s") for w in m.group(1).split())
 
 
 def _analyse(text: str) -> Asked:

@@ -21,9 +21,11 @@ from service.questions import analyse
         ("The measure passed by 41 votes to 6.", ["pair"]),
         ("The committee voted 5-2, with two members preferring 4.00%.", ["pair", "count", "percent"]),
         ("It rose by a quarter of a percentage point, or 25 basis points.", ["percent", "percent"]),
-        ("Seventy-two vessels; a 27-km detour; 142 mm of rain; in 2019.", ["count", "measure", "measure", "date"]),
+        ("Seventy-two vessels; a 27-km detour; 142 mm of rain; in 2019.", ["count", "measure", "measure", "year"]),
         ("Tickets cost $12, or 120 crowns; a 2,000,000-crown mortgage.", ["money", "money", "money"]),
-        ("Half the crews stayed home on March 14, 2027.", ["date", "date"]),
+        ("Half the crews stayed home on March 14, 2027.", ["date", "year"]),
+        ("Erling Voss, 68, and a 17-year-old aged 17 scored in the 4th minute.", ["age", "age", "age"]),
+        ("Fares rose to R$12 and \u20b9500 and 3,000 rupees.", ["money", "money", "money"]),
     ],
 )
 def test_numbers_are_classified_by_what_they_measure(text: str, kinds: list[str]) -> None:
@@ -55,6 +57,9 @@ def test_numbers_the_question_already_holds_do_not_count() -> None:
         ("Where did the shipping lines send their vessels?", "name", ()),
         ("Where did bond yields end up after the decision?", "any", ()),
         ("How did the crown react to the rate increase?", "any", ()),
+        ("How old is the youngster who scored the winner?", "age", ()),
+        ("On what date will the deal be completed?", "calendar", ()),
+        ("How big a pay rise will the drivers get?", "numeric", ("pay",)),
     ],
 )
 def test_question_kind_and_focus(question: str, kind: str, focus: tuple[str, ...]) -> None:
@@ -136,3 +141,18 @@ def test_a_claims_numbers_must_be_stated_with_the_same_kind() -> None:
     assert facts_missing("The renovation cost 14 million crowns.", cited) == 1
     assert facts_missing("It cost 31 million and the vote went 5 to 2.", cited) == 0
     assert facts_missing("Eleven publishers said no.", "It was turned down by 11 publishers.") == 0
+
+
+def test_a_sentence_about_another_period_does_not_answer() -> None:
+    assert _judge("What was the group's net profit for the second quarter?",
+                  "The group reported a third-quarter net profit of 412 million euros.",
+                  "In the second quarter, net profit was 300 million euros.") == [False, True]
+    assert _judge("How many oysters did the farm harvest in 2024?",
+                  "Last year, the farm harvested roughly 40,000 oysters.",
+                  "In 2024 the farm harvested 31,000 oysters.") == [False, True]
+
+
+def test_an_operator_is_not_an_operating_profit() -> None:
+    assert _judge("What was the company's operating profit for the quarter?",
+                  "The company agreed to buy the port operator for 640 million euros.",
+                  "Operating profit for the quarter rose to 500 million euros.") == [False, True]
