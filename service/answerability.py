@@ -211,11 +211,18 @@ class Judged:
     min_coverage: float = 0.5
     focused: bool = True  # names the thing asked about ("overnight deposit" for an overnight deposit rate)
     parts: frozenset[int] = frozenset()  # the parts of a compound question this sentence answers
+    paraphrase_relevance: float = 0.6
 
     @property
     def answers(self) -> bool:
-        """Whether this sentence can answer the question on its own evidence."""
-        return self.typed and self.constrained and self.focused and self.coverage >= self.min_coverage
+        """Whether this sentence can answer the question on its own evidence.
+
+        The question's words must be matched (coverage), unless the sentence is a close paraphrase of
+        it: "how long will it take to work through the pile-up" against "it will take about three
+        weeks to clear the backlog" shares few words but a high embedding similarity.
+        """
+        return self.typed and self.constrained and self.focused and (
+            self.coverage >= self.min_coverage or self.evidence.relevance >= self.paraphrase_relevance)
 
 
 class Judge:
@@ -229,6 +236,7 @@ class Judge:
     def __init__(
         self, document_frequency: dict[str, int], n_documents: int, *, embedder: Embedder | None = None,
         min_coverage: float = 0.35, synonym_similarity: float = 0.6, focus_similarity: float = 0.75,
+        paraphrase_relevance: float = 0.6,
     ) -> None:
         self.df = document_frequency
         self.n = max(1, n_documents)
@@ -236,6 +244,7 @@ class Judge:
         self.min_coverage = min_coverage
         self.synonym_similarity = synonym_similarity
         self.focus_similarity = focus_similarity
+        self.paraphrase_relevance = paraphrase_relevance
         self._vectors: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -335,9 +344,9 @@ class Judge:
             constrained = not _unmet(need, names(article) | dates(article) | numbers(article)) \
                 and not _about_someone_else(asked, phrases, body, e.title) \
                 and not _other_period(question, body, e.published_at)
-            score = e.relevance + lexical + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
+            score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage,
-                              focused=bool(answered), parts=answered))
+                              focused=bool(answered), parts=answered, paraphrase_relevance=self.paraphrase_relevance))
         out.sort(key=lambda j: j.score, reverse=True)
         return out
 
