@@ -90,8 +90,8 @@ _COMPARATIVE = re.compile(r"\b(?:than|compared?|compares|comparison|both|versus|
 _AUX_NAME = re.compile(
     r"\b(?:did|does|do|will|would|has|have|had|can|could|is|was)\s+((?:[A-Z][\w'\u2019-]*\s+)+)[a-z]")
 _MONEY_VERBS = re.compile(r"\b(?:cost|costs|pay|paid|pays|spend|spent|spends|earn|earned|earns|worth|charge|"
-                          r"charged|charges|raise|raised|owe|owed|fund|funded|lose|lost|save|saved|sell|sold|"
-                          r"buy|bought|fine|fined|invest|invested)\b", re.IGNORECASE)
+                          r"charged|charges|owe|owed|fund|funded|sell|sold|buy|bought|fine|fined|invest|invested|"
+                          r"raise money|borrow|borrowed|lend|lent)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,9 @@ def _kind(question: str, head: str | None) -> str:
     head_kind = _kind_of_head(head) if head else None
     if re.match(r"(?:by )?how many\b", q):
         return "pair" if head in ("vote", "votes") else "count"
-    if re.match(r"(?:by )?how much\b", q):
+    if re.match(r"by how much\b", q):
+        return "numeric"  # a change: "by how much did the bank raise its rate" (a percentage, a sum, a count)
+    if re.match(r"how much\b", q):
         if head_kind == "money" or (head is None and _MONEY_VERBS.search(q)) or re.search(r"\bmoney\b", q):
             return "money"
         return "numeric"

@@ -156,3 +156,8 @@ def test_an_operator_is_not_an_operating_profit() -> None:
     assert _judge("What was the company's operating profit for the quarter?",
                   "The company agreed to buy the port operator for 640 million euros.",
                   "Operating profit for the quarter rose to 500 million euros.") == [False, True]
+
+
+def test_by_how_much_asks_for_any_amount() -> None:
+    assert analyse("By how much did the Bank of Brenmark raise its policy rate?").kind == "numeric"
+    assert analyse("How much did the club pay for the striker?").kind == "money"
