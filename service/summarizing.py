@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from index.errors import ArticleNotFound, InvalidRequest
-from index.search import Evidence, Searcher, near_duplicate
+from index.search import Evidence, Searcher, near_duplicate, tokens
 from index.store import Filters, Store
 from service import prompts
 from service.answerability import (
@@ -409,8 +409,16 @@ def _sentence(text: str) -> str:
 
 
 def _repeats(part: Part, parts: Sequence[Part]) -> bool:
+    """Whether ``part`` says again what one of ``parts`` says: near-identical words, the same quoted source,
+    or words all contained in an earlier sentence ("The article has been updated." after "The error was
+    introduced during editing, and the article has been updated.")."""
     return any(near_duplicate(part.text, p.text, 0.6) or (part.origin == "source" and part.positions == p.positions)
-               for p in parts)
+               or _contained(part.text, p.text) for p in parts)
+
+
+def _contained(text: str, other: str, share: float = 0.9) -> bool:
+    words, others = set(tokens(text)), set(tokens(other))
+    return len(words) >= 3 and len(words & others) >= share * len(words)
 
 
 def _shown(e: Evidence, with_meta: bool) -> dict[str, str]:

@@ -201,3 +201,12 @@ def test_pool_is_in_reading_order_and_leaves_out_fragments(corpus_store: Store) 
     texts = [e.text for e in pool.evidence]
     assert not any(t.startswith("- ") or t.endswith(":") for t in texts)
     assert sorted(pool.rank) == list(range(len(texts)))
+
+
+def test_a_sentence_contained_in_an_earlier_one_is_a_repeat() -> None:
+    from service.summarizing import _contained
+
+    assert _contained("The article has been updated.",
+                      "The error was introduced during editing, and the article has been updated.")
+    assert not _contained("The article has been corrected twice since.",
+                          "The error was introduced during editing, and the article has been updated.")
