@@ -63,7 +63,8 @@ STOPWORDS = _words(
     "that these those he she they them his her their there here which who whom whose what when where why "
     "how not no do does did has have had will would can could should may might must shall than then so "
     "such also about into over after before said says say according per while during up down out off "
-    "very more most some any all each both other another just only our we you your i me my us one"
+    "very more most some any all each both other another just only our we you your i me my us one roughly "
+    "approximately nearly almost around exactly actually really currently now"
 )
 INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:previous|prior|above|earlier|all|any|your)\b"
