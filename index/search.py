@@ -78,9 +78,17 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _bm25s() -> Any:
+    """The bm25s module, with its logger (which it sets to DEBUG on import) brought down to warnings."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
     """BM25 terms: lower-cased words, English stopwords out, Snowball-stemmed."""
-    import bm25s
+    bm25s = _bm25s()
 
     out = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
     return [list(t) for t in out]  # type: ignore[union-attr]
@@ -120,7 +128,7 @@ class _Lexical:
             self.cache[aid] = (store.catalog[aid].hash, [(aid, i) for i, _ in items], toks)
 
     def _build(self) -> None:
-        import bm25s
+        bm25s = _bm25s()
 
         self.keys, corpus, rows = [], [], []
         self.article_index = {}

@@ -27,6 +27,7 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.search import Evidence
+from service.mentions import counted_words, mentions
 from service.questions import Asked, analyse
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
@@ -102,8 +103,14 @@ def strip_dateline(text: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """The words that carry meaning (no stopwords, no question words), in order."""
-    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS]
+    """The words that carry meaning (no stopwords, no question words), in order; a hyphenated word also
+    gives its parts ('third-quarter' -> third-quarter, third, quarter)."""
+    out = []
+    for w in _WORD.findall(text):
+        for part in (w, *w.split("-")[: 4 if "-" in w else 0]):
+            if len(part) > 1 and part.lower() not in STOPWORDS and part.lower() not in _QUESTION_WORDS:
+                out.append(part)
+    return out
 
 
 def content_stems(text: str) -> set[str]:
@@ -332,6 +339,10 @@ class Judge:
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, sorted({w.lower() for w in words}),
                                                                 self.focus_similarity)}
+            if any(p.kind == "count" for p in parts) and unnamed:
+                # what the sentence counts may be named more loosely: "a crowd of 14,212" for spectators
+                counted = [w for w in counted_words(body) if w not in STOPWORDS]
+                named |= {light(w) for w in self._synonyms(unnamed, counted)}
             title_lights = {light(w) for w in content_words(e.title)}
             answered = frozenset(
                 i for i, p in enumerate(parts)
@@ -365,7 +376,7 @@ class Judge:
             best = next((j for j in judged if i in j.parts and j.constrained), None)
             if best is not None and best not in picks:
                 picks.append(best)
-        if not asked.comparative:
+        if not asked.comparative or _compares(picks):
             return picks
         covered = set().union(*(p.covered for p in picks))
         q_stems = content_stems(question)
@@ -379,6 +390,13 @@ class Judge:
                 picks.append(j)
                 covered |= j.covered
         return picks
+
+
+def _compares(picks: Sequence[Judged]) -> bool:
+    """The picks already hold two figures to compare ("31 per cent ..., against 26 per cent a year earlier")."""
+    figures = [m for j in picks for m in mentions(strip_dateline(j.evidence.text))
+               if m.kind not in ("date", "year", "time")]
+    return len(figures) >= 2
 
 
 def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title: str) -> bool:
@@ -405,6 +423,7 @@ _PERIOD = (r"quarter|half|round|day|week|month|year|leg|stage|set|period|reading
            r"half-year|time")
 _ORDINAL_NOUN = re.compile(rf"\b({_ORDINAL})[\s-]+({_PERIOD})s?\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\bQ([1-4])\b")
+_FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
 _ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
@@ -412,9 +431,12 @@ _ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourt
 
 
 def _ordinals(text: str) -> set[tuple[str, str]]:
-    """('second', 'quarter') for 'second quarter', 'second-quarter', '2nd quarter' or 'Q2'."""
+    """('second', 'quarter') for 'second quarter', 'second-quarter', '2nd quarter' or 'Q2';
+    ('full', 'year') for 'full-year' or 'annual' results."""
     found = {(_ORDINAL_WORDS.get(o.lower(), o.lower()), n.lower()) for o, n in _ORDINAL_NOUN.findall(text)}
     found |= {(("first", "second", "third", "fourth")[int(q) - 1], "quarter") for q in _QUARTER.findall(text)}
+    if _FULL_YEAR.search(text):
+        found.add(("full", "year"))
     return found
 
 
@@ -435,7 +457,7 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
     if asked:
         said = _ordinals(body)
         nouns = {n for _, n in asked}
-        if {(o, n) for o, n in said if n in nouns} and not asked & said:
+        if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
             return True
     asked_years = years(question)
     if asked_years:

@@ -216,3 +216,21 @@ def facts_missing(claim: str, cited: str) -> int:
             continue
         missing += 1
     return missing
+
+
+_WORDISH = re.compile(r"[A-Za-z][\w'\u2019-]*")
+_OF_NUMBER = re.compile(
+    r"([A-Za-z][\w-]*)\s+of\s+(?:about |roughly |some |around |nearly |more than |at least |over )?$", re.IGNORECASE)
+
+
+def counted_words(text: str) -> list[str]:
+    """The nouns a text counts: '2,100 workers' -> workers, 'a crowd of 14,212' -> crowd (lower-case)."""
+    out: list[str] = []
+    for m in mentions(text):
+        if m.kind != "count":
+            continue
+        out.extend(w.lower() for w in _WORDISH.findall(text[m.end:m.end + 30])[:2])
+        before = _OF_NUMBER.search(text[max(0, m.start - 40):m.start])
+        if before:
+            out.append(before.group(1).lower())
+    return out

@@ -161,3 +161,13 @@ def test_an_operator_is_not_an_operating_profit() -> None:
 def test_by_how_much_asks_for_any_amount() -> None:
     assert analyse("By how much did the Bank of Brenmark raise its policy rate?").kind == "numeric"
     assert analyse("How much did the club pay for the striker?").kind == "money"
+
+
+def test_counted_nouns_and_full_year_periods() -> None:
+    from service.mentions import counted_words
+
+    assert {"crowd", "workers", "people"} <= set(counted_words(
+        "A crowd of 14,212 stayed. 2,100 workers joined; 1,900 of the roughly 3,400 people left."))
+    assert _judge("What was the operating profit in the second quarter?",
+                  "Full-year guidance was left unchanged at an operating profit of 1.5 billion euros.",
+                  "Second-quarter operating profit was 380 million euros.") == [False, True]
