@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.search import Evidence
 from service.answerability import Judge, lead_in, name_phrases
+from service.mentions import KINDS as MENTION_KINDS
 from service.mentions import kinds_in, mentions
-from service.questions import analyse
+from service.questions import KINDS, analyse
 
 
 @pytest.mark.parametrize(
@@ -171,3 +174,13 @@ def test_counted_nouns_and_full_year_periods() -> None:
     assert _judge("What was the operating profit in the second quarter?",
                   "Full-year guidance was left unchanged at an operating profit of 1.5 billion euros.",
                   "Second-quarter operating profit was 380 million euros.") == [False, True]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_read_without_error(text: str) -> None:
+    asked = analyse(text)
+    assert asked.kind in KINDS
+    for m in mentions(text):
+        assert text[m.start:m.end] == m.text and m.kind in MENTION_KINDS
+    assert isinstance(asked.accepts(text), bool)
