@@ -80,6 +80,15 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+_LABEL = re.compile(r"(?<![\w.])([A-Z][a-z]*[A-Za-z])\s$")  # a capitalised word right before the number
+_NOT_LABEL_WORDS = (
+    "in on at by from since until till about around nearly almost some over under only just and but or the a an "
+    "of to for with after before during than up down last next this that these those more less fewer all each "
+    "every per between among against approximately roughly"
+)
+_NOT_LABELS = frozenset(_NOT_LABEL_WORDS.split()) | {  # months: "Nov 4" is a date
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november", "december"}
 KINDS = ("percent", "money", "time", "date", "year", "duration", "age", "measure", "pair", "count")
 
 
@@ -183,6 +192,10 @@ def mentions(text: str) -> tuple[Mention, ...]:
         kind = _classify(text, m)
         if num.lower() in ("half", "quarter") and kind == "count":
             continue  # 'half the crews' is not a figure
+        if kind in ("count", "year") and num.isdigit() and _LABEL.search(text[max(0, m.start() - 30):m.start()]):
+            label = _LABEL.search(text[max(0, m.start() - 30):m.start()])
+            if label and label.group(1).lower() not in _NOT_LABELS:
+                continue  # 'Gate 4', 'Terminal 2', 'Boeing 737': part of a name, not a figure
         if kind == "ordinal":
             continue
         out.append(Mention(m.group(), _value(num, m.group()), kind, m.start(), m.end()))

@@ -184,3 +184,8 @@ def test_any_text_is_read_without_error(text: str) -> None:
     for m in mentions(text):
         assert text[m.start:m.end] == m.text and m.kind in MENTION_KINDS
     assert isinstance(asked.accepts(text), bool)
+
+
+def test_numbers_that_label_a_name_are_not_figures() -> None:
+    assert mentions("He spoke to members outside Gate 4 and at Terminal 2.") == ()
+    assert [m.kind for m in mentions("In 2019, about 3,400 people left; the 2026 prize.")] == ["year", "count", "year"]
