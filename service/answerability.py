@@ -459,12 +459,26 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
         nouns = {n for _, n in asked}
         if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
             return True
+    asked_rate, said_rate = _rates(question), _rates(body)
+    if asked_rate and said_rate and not asked_rate & said_rate:
+        return True  # "each year" is not answered by "11,000 vehicles a day"
     asked_years = years(question)
     if asked_years:
         said_years = years(body, published_at)
         if said_years and not asked_years & said_years:
             return True
     return False
+
+
+_RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(hour|day|week|month|quarter|year)\b"
+                   r"|\b(hourly|daily|weekly|monthly|quarterly|yearly|annually)\b", re.IGNORECASE)
+_RATE_ADVERBS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+                 "yearly": "year", "annually": "year"}
+
+
+def _rates(text: str) -> set[str]:
+    """The time units a text counts per: 'a day', 'each year', 'monthly' -> day, year, month."""
+    return {unit.lower() if unit else _RATE_ADVERBS[adverb.lower()] for unit, adverb in _RATE.findall(text)}
 
 
 def light(word: str) -> str:

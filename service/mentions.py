@@ -26,7 +26,7 @@ from dataclasses import dataclass
 _NUM_WORDS = (  # longest first, so 'seventy' is not read as 'seven'
     "seventeen|thirteen|fourteen|fifteen|sixteen|eighteen|nineteen|seventy|eleven|twelve|twenty|thirty|forty|"
     "fifty|sixty|eighty|ninety|hundreds|hundred|thousands|thousand|millions|dozens|dozen|three|seven|eight|"
-    "quarter|half|four|five|nine|one|two|six|ten"
+    "quarter|half|thrice|twice|four|five|nine|one|two|six|ten"
 )
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
 # a number: digits (with thousands separators or decimals), or number words (hyphenated tens too)
@@ -121,6 +121,8 @@ def _value(num: str, whole: str) -> str:
         value = str(_UNITS[low])
     elif low == "dozen":
         value = "12"
+    elif low in ("twice", "thrice"):
+        value = "2" if low == "twice" else "3"  # "scored twice": two goals
     elif "-" in low and low.split("-")[0] in _TENS and low.split("-")[1] in _UNITS:
         value = str(_TENS[low.split("-")[0]] + _UNITS[low.split("-")[1]])
     elif low in _TENS:

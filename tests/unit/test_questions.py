@@ -189,3 +189,10 @@ def test_any_text_is_read_without_error(text: str) -> None:
 def test_numbers_that_label_a_name_are_not_figures() -> None:
     assert mentions("He spoke to members outside Gate 4 and at Terminal 2.") == ()
     assert [m.kind for m in mentions("In 2019, about 3,400 people left; the 2026 prize.")] == ["year", "count", "year"]
+
+
+def test_rates_must_match_and_twice_is_two() -> None:
+    assert _judge("How many vehicles cross the bridge each year?",
+                  "The bridge carries about 11,000 vehicles a day.",
+                  "About 4 million vehicles cross the bridge every year.") == [False, True]
+    assert [(m.value, m.kind) for m in mentions("Brekke scored twice.")] == [("2", "count")]
