@@ -49,7 +49,7 @@ _MEASURE_UNITS = (
     r"mm|cm|km|m|metres?|meters?|kilomet(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|miles?|feet|foot|"
     r"inch(?:es)?|yards?|kg|kilos?|kilograms?|grams?|g|tonnes?|tons?|litres?|liters?|gallons?|barrels?|degrees?|"
     r"\u00b0[CF]?|mph|km/h|knots?|hectares?|acres?|sq(?:uare)? ?(?:km|miles?|metres?|meters?|feet)|mw|gw|kw|mwh|"
-    r"gwh|kwh|teu|twenty-foot"
+    r"gwh|kwh|teu|twenty-foot|storeys?|-storey"
 )
 _AFTER_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points?\b|points?\b|pc\b)",
                             re.IGNORECASE)

@@ -33,7 +33,7 @@ ACCEPTS: dict[str, frozenset[str]] = {
     "percent": frozenset({"percent"}),
     "pair": frozenset({"pair"}),
     "duration": frozenset({"duration"}),
-    "measure": frozenset({"measure", "count"}),
+    "measure": frozenset({"measure"}),
     "numeric": frozenset({"count", "money", "percent", "measure", "duration", "pair"}),
     "age": frozenset({"age"}),
     "calendar": frozenset({"date"}),  # "on what date": a day of a month, not just a year or "next week"
@@ -78,6 +78,12 @@ _ABSTRACT = _set(
     "detail details term terms condition conditions factor factors thing things event events purpose goal goals aim "
     "aims news information situation status message statement comment comments view views position argument "
     "arguments concern concerns reaction reactions explanation point points part parts way ways method methods"
+)
+# heads that name the kind of answer *and* which figure it is: "what was the revenue" is not answered by a profit
+_SPECIFIC_HEADS = _set(
+    "revenue revenues profit profits salary salaries wage wages fee fees price prices fare fares rent tax debt budget "
+    "loss losses spending valuation toll subsidy grant grants advance bill fine fines turnout attendance yield "
+    "yields inflation unemployment growth deficit surplus dividend dividends sales earnings turnover"
 )
 _WH = _set("what which who whom whose when where why how")
 _BE = _set("is are was were be been 's")
@@ -197,7 +203,9 @@ def _kind(question: str, head: str | None) -> str:
     for pattern, kind in _OPENINGS:
         if pattern.match(q):
             return kind
-    if re.match(r"how (?:far|high|tall|deep|heavy|wide|big|large|fast|hot|cold)\b", q):
+    if re.match(r"how (?:far|high|tall|deep|heavy|wide|fast|hot|cold)\b", q):
+        return head_kind if head_kind in ("money", "count", "percent") else "measure"
+    if re.match(r"how (?:big|large)\b", q):
         return head_kind if head_kind in ("money", "count", "percent") else "numeric"
     if re.match(r"where\b", q):
         return "any" if re.search(r"\b(?:end(?:ed)? up|stand|stood|close[ds]?|settle[ds]?|finish(?:ed)?)\b", q) \
@@ -233,7 +241,8 @@ def _analyse(text: str) -> Asked:
     head, others = _focus(doc)
     kind = _kind(text, head)
     focus = list(others)
-    if head and (_kind_of_head(head) is None or kind == "any") and head not in _GENERIC | _ABSTRACT | _WH:
+    if head and (_kind_of_head(head) is None or kind == "any" or head in _SPECIFIC_HEADS) \
+            and head not in _GENERIC | _ABSTRACT | _WH:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
     return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
                  subject=_subject(doc))
