@@ -322,6 +322,7 @@ class Judge:
         total = sum(weight.values()) or 1.0
         need = names(question) | dates(question) | numbers(question)
         phrases = name_phrases(question)
+        held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
         out = []
         for e in evidence:
             body = strip_dateline(e.text)
@@ -350,10 +351,13 @@ class Judge:
                 and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
             typed = any(states(p, question, body) for p in parts)
-            full = (articles or {}).get(e.article_id, e.text)
-            # the question's names and dates may be anywhere in the article, or in its publication date
-            article = f"{e.title}\n{_date_words(e.published_at)}\n{full}"
-            constrained = not _unmet(need, names(article) | dates(article) | numbers(article)) \
+            full = (articles or {}).get(e.article_id)
+            key = e.article_id if full is not None else f"{e.article_id}:{e.sentence_index}"
+            if key not in held:
+                # the question's names and dates may be anywhere in the article, or in its publication date
+                article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
+                held[key] = names(article) | dates(article) | numbers(article)
+            constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, e.title) \
                 and not _other_period(question, body, e.published_at)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
