@@ -92,9 +92,13 @@ def _stemmer():  # type: ignore[no-untyped-def]
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball stem of a lower-cased word without possessive endings."""
-    w = word.lower().strip("'\u2019").replace("\u2019", "'")
-    w = w.removesuffix("'s")
+    w = bare(word.strip("'\u2019"))
     return w.replace(",", "") if w[:1].isdigit() else str(_stemmer().stem(w))
+
+
+def bare(word: str) -> str:
+    """A word lower-cased, with its possessive ending taken off: "Brenmark's" -> "brenmark"."""
+    return word.lower().replace("\u2019", "'").removesuffix("'s").rstrip("'")
 
 
 def strip_dateline(text: str) -> str:
@@ -127,7 +131,7 @@ def names(text: str) -> set[str]:
     """Capitalised words that are not the first word of the text (proper names, roughly)."""
     words = _WORD.findall(text)
     return {
-        w.lower().removesuffix("'s").removesuffix("\u2019s")
+        bare(w)
         for i, w in enumerate(words)
         if i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS
         and w.lower().rstrip(".") not in _MONTHS and w.lower() not in _DAYS
@@ -184,7 +188,7 @@ def name_phrases(text: str) -> list[set[str]]:
     runs: list[set[str]] = []
     current: set[str] = set()
     for i, w in enumerate(words):
-        low = w.lower().removesuffix("'s").removesuffix("\u2019s")
+        low = bare(w)
         proper = (i > 0 and w[0].isupper() and low not in STOPWORDS and low not in _QUESTION_WORDS
                   and low.rstrip(".") not in _MONTHS and low not in _DAYS)
         if proper:
@@ -216,21 +220,9 @@ class Judged:
     typed: bool  # holds a fact of the expected answer type (of some part, for a compound question)
     constrained: bool  # the question's names, numbers and dates are in the sentence or its context
     covered: set[str]  # question words the sentence itself matches
-    min_coverage: float = 0.5
     focused: bool = True  # names the thing asked about ("overnight deposit" for an overnight deposit rate)
     parts: frozenset[int] = frozenset()  # the parts of a compound question this sentence answers
-    paraphrase_relevance: float = 0.6
-
-    @property
-    def answers(self) -> bool:
-        """Whether this sentence can answer the question on its own evidence.
-
-        The question's words must be matched (coverage), unless the sentence is a close paraphrase of
-        it: "how long will it take to work through the pile-up" against "it will take about three
-        weeks to clear the backlog" shares few words but a high embedding similarity.
-        """
-        return self.typed and self.constrained and self.focused and (
-            self.coverage >= self.min_coverage or self.evidence.relevance >= self.paraphrase_relevance)
+    answers: bool = False  # can answer the question on its own evidence (see Judge.judge)
 
 
 class Judge:
@@ -331,26 +323,27 @@ class Judge:
             context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
             exact = set(q_words) & {stem(w) for w in words}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
-            near = {stem(w) for w in self._synonyms(missing, sorted({w.lower() for w in words}))}
+            vocabulary = sorted({w.lower() for w in words})
+            near = {stem(w) for w in self._synonyms(missing, vocabulary)}
             in_title = (set(q_words) & context) - exact - near
             lexical = (sum(weight[s] for s in exact) + 0.5 * sum(weight[s] for s in in_title)) / total
             coverage = lexical + sum(weight[s] for s in near) / total
             # the focus must be named, or said in nearly the same word ("vehicles" for "cars")
             lights = {light(w) for w in words}
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
-            named = lights | {light(w) for w in self._synonyms(unnamed, sorted({w.lower() for w in words}),
-                                                                self.focus_similarity)}
+            named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
             if any(p.kind == "count" for p in parts) and unnamed:
                 # what the sentence counts may be named more loosely: "a crowd of 14,212" for spectators
                 counted = [w for w in counted_words(body) if w not in STOPWORDS]
                 named |= {light(w) for w in self._synonyms(unnamed, counted)}
             title_lights = {light(w) for w in content_words(e.title)}
+            stating = [states(p, question, body) for p in parts]
             answered = frozenset(
                 i for i, p in enumerate(parts)
-                if states(p, question, body) and self._focused(p.focus, named, title_lights)
+                if stating[i] and self._focused(p.focus, named, title_lights)
                 and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
-            typed = any(states(p, question, body) for p in parts)
+            typed = any(stating)
             full = (articles or {}).get(e.article_id)
             key = e.article_id if full is not None else f"{e.article_id}:{e.sentence_index}"
             if key not in held:
@@ -361,8 +354,12 @@ class Judge:
                 and not _about_someone_else(asked, phrases, body, e.title) \
                 and not _other_period(question, body, e.published_at)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
-            out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near, self.min_coverage,
-                              focused=bool(answered), parts=answered, paraphrase_relevance=self.paraphrase_relevance))
+            # the question's words must be matched (coverage), unless the sentence is a close paraphrase of it:
+            # "work through the pile-up" against "clear the backlog" shares few words but a high similarity
+            answers = typed and constrained and bool(answered) and (
+                coverage >= self.min_coverage or e.relevance >= self.paraphrase_relevance)
+            out.append(Judged(e, score, min(1.0, coverage), typed, constrained, exact | near,
+                              focused=bool(answered), parts=answered, answers=answers))
         out.sort(key=lambda j: j.score, reverse=True)
         return out
 
@@ -413,7 +410,7 @@ def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title:
     """
     if asked.kind == "name" or not asked.subject:
         return False
-    present = {w.lower().removesuffix("'s").removesuffix("\u2019s") for w in _WORD.findall(f"{body} {title}")}
+    present = {bare(w) for w in _WORD.findall(f"{body} {title}")}
     if asked.subject & present:
         return False
     asked_about = set().union(*phrases) if phrases else set()
@@ -487,7 +484,7 @@ def _rates(text: str) -> set[str]:
 
 def light(word: str) -> str:
     """A word with only its possessive and plural endings taken off: 'shifts' -> 'shift', 'bodies' -> 'body'."""
-    w = word.lower().replace("\u2019", "'").removesuffix("'s").rstrip("'")
+    w = bare(word)
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
@@ -509,4 +506,4 @@ def _unmet(need: set[str], have: set[str]) -> set[str]:
 
 
 def _title_words(title: str) -> set[str]:
-    return {w.lower().removesuffix("'s") for w in _WORD.findall(title)}
+    return {bare(w) for w in _WORD.findall(title)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.http.schemas import FiltersIn
+from service.http.worker import last_event, start
 
 router = APIRouter(prefix="/v1", tags=["summaries"])
 T = TypeVar("T")
@@ -42,24 +43,14 @@ class BriefingIn(BaseModel):
 
 
 async def _run(request: Request, use_model: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn`` off the event loop; a full model queue is refused (503) before any work."""
+    """Run ``fn`` off the event loop. With the model, it queues through the gate like every generation: a
+    full queue is refused (503) before any work, and a client that disconnects stops it."""
     from service.http.app import get_desk
 
-    gate = get_desk(request.app).generator
-    admit = getattr(gate, "admit", None)
-    ticket = admit() if use_model and callable(admit) else None
-
-    def work() -> T:
-        if ticket is None:
-            return fn(*args, **kwargs)
-        with gate.bound(ticket):  # type: ignore[attr-defined]
-            return fn(*args, **kwargs)
-
-    try:
-        return await run_in_threadpool(work)
-    finally:
-        if ticket is not None:
-            ticket.close()
+    if not use_model:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    worker = start(get_desk(request.app), lambda: iter((fn(*args, **kwargs),)))
+    return cast(T, await last_event(request, worker))
 
 
 @router.post("/summarize")
