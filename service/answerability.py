@@ -4,7 +4,9 @@ Retrieval finds sentences *about* the question's topic; an answer needs a senten
 the asked-for fact. Three general tests, none tuned to a question set:
 
 1. **Constraints**: the question's names, numbers and dates must appear in the sentence or in
-   its article (a question about "August" is not answered by October's figure).
+   its article (a question about "August" is not answered by October's figure); the sentence
+   must be about the same period and not about a neighbouring fact (injured, not killed;
+   net, not operating profit: ``service.contrasts``).
 2. **Answer type**: "how many/much", "what rate/cost/..." need a number the question does not
    already hold; "when" needs a date or time; "who" needs a name the question does not hold.
 3. **Coverage**: most of the question's information (content words weighted by inverse
@@ -27,6 +29,7 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.search import Evidence
+from service.contrasts import neighbouring
 from service.mentions import counted_words, mentions
 from service.questions import Asked, analyse
 
@@ -319,7 +322,8 @@ class Judge:
         for e in evidence:
             body = strip_dateline(e.text)
             # a list item is read with the line that introduces the list ("three shelters have opened:")
-            words = content_words(f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}")
+            read = f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}"
+            words = content_words(read)
             context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
             exact = set(q_words) & {stem(w) for w in words}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
@@ -332,6 +336,8 @@ class Judge:
             lights = {light(w) for w in words}
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
+            if "price" in unnamed and _PRICED.search(body):
+                named.add("price")  # "closed at 39.10 euros", "sold for $2m": how English states a price
             if any(p.kind == "count" for p in parts) and unnamed:
                 # what the sentence counts may be named more loosely: "a crowd of 14,212" for spectators
                 counted = [w for w in counted_words(body) if w not in STOPWORDS]
@@ -352,7 +358,8 @@ class Judge:
                 held[key] = names(article) | dates(article) | numbers(article)
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, e.title) \
-                and not _other_period(question, body, e.published_at)
+                and not _other_period(question, body, e.published_at) \
+                and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             # the question's words must be matched (coverage), unless the sentence is a close paraphrase of it:
             # "work through the pile-up" against "clear the backlog" shares few words but a high similarity
@@ -391,6 +398,11 @@ class Judge:
                 picks.append(j)
                 covered |= j.covered
         return picks
+
+
+_PRICED = re.compile(r"\b(?:at|for)\s+(?:about |around |roughly |nearly |just over |just under )?"
+                     r"(?:[$\u20ac\u00a3\u00a5\u20b9]|\d[\d,.]*\s?(?:[$\u20ac\u00a3\u00a5]|[a-z]*\s?(?:euros?|dollars?|"
+                     r"pounds?|pence|cents?|yen|crowns?|francs?|rupees?|yuan)\b))", re.IGNORECASE)
 
 
 def _compares(picks: Sequence[Judged]) -> bool:
@@ -460,6 +472,8 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
         nouns = {n for _, n in asked}
         if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
             return True
+        if not said and _rates(body):
+            return True  # "on its first day" is not answered by "120,000 visitors a year"
     asked_rate, said_rate = _rates(question), _rates(body)
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"

@@ -167,6 +167,23 @@ def _classify(text: str, m: re.Match[str]) -> str:
     return "count"
 
 
+# words before "X to Y" that make it a change or a range ("rose 4% to 38.60 euros", "from 3 to 5"), not a score
+_CHANGE_NOT_PAIR = re.compile(
+    r"\b(?:from|between|rose|rises|rise|fell|falls|fall|increased?|decreased?|raised?|cut|lowered|climbed|jumped|"
+    r"dropped|slid|slipped|grew|gained|lost|up|down|cuts?|hikes?|raises?)\s+$", re.IGNORECASE)
+
+
+def _unlike_sides(pair: str, after: str) -> bool:
+    """'4.2% to 38.60' (a percentage and a plain number) or '5 to 7 euros' (a unit after): not a score."""
+    sides = re.split(r"\s(?:votes?\s)?(?:to|against)\s", pair, maxsplit=1, flags=re.IGNORECASE)
+    if len(sides) != 2:
+        return False  # '5-2'
+    percent = [bool(re.search(r"%|per ?cent", side, re.IGNORECASE)) for side in sides]
+    percent[1] = percent[1] or bool(_AFTER_PERCENT.match(after))
+    return percent[0] != percent[1] or bool(_AFTER_MONEY.match(after) or _AFTER_MEASURE.match(after)
+                                            or _AFTER_DURATION.match(after))
+
+
 @functools.lru_cache(maxsize=8192)
 def mentions(text: str) -> tuple[Mention, ...]:
     """Every number in ``text`` with its kind, in order; scores and votes ('5-2') count as one ``pair``."""
@@ -184,6 +201,8 @@ def mentions(text: str) -> tuple[Mention, ...]:
         before = text[max(0, p.start() - 12):p.start()]
         if _BEFORE_DATE.search(before) or re.search(r"\d{4}-\d\d", p.group()):
             continue  # 'Nov 3-5' or an ISO date, not a score
+        if _CHANGE_NOT_PAIR.search(before) or _unlike_sides(p.group(), text[p.end():p.end() + 20]):
+            continue  # 'rose 4.2% to 38.60 euros', 'from 3 to 5': a change or a range, not a score
         value = "-".join(re.findall(r"\d+(?:\.\d+)?", p.group().replace(",", "")))  # '5 to 2' == '5-2'
         out.append(Mention(p.group(), value, "pair", p.start(), p.end()))
         taken.append((p.start(), p.end()))

@@ -37,6 +37,7 @@ ACCEPTS: dict[str, frozenset[str]] = {
     "numeric": frozenset({"count", "money", "percent", "measure", "duration", "pair"}),
     "age": frozenset({"age"}),
     "calendar": frozenset({"date"}),  # "on what date": a day of a month, not just a year or "next week"
+    "span": frozenset({"duration", "date", "year"}),  # "what period": "three months", "July 1 to September 30"
     "time": frozenset({"time"}),
 }
 KINDS = (*ACCEPTS, "date", "name", "any")
@@ -57,7 +58,8 @@ _TYPE_NOUNS: dict[str, frozenset[str]] = {
                   "grant grants subsidy advance valuation debt tax toll fare fares rent money"),
     "time": _set("time times hour"),
     "date": _set("date dates day days year month week deadline"),
-    "duration": _set("length duration period term"),
+    "duration": _set("length duration term"),
+    "span": _set("period periods timeframe timespan span window"),
     "measure": _set("distance height depth width weight speed temperature area capacity"),
     "pair": _set("score scores scoreline margin vote votes result"),
     "name": _set("person people official officials minister company companies firm firms team teams club clubs "
@@ -88,7 +90,8 @@ _SPECIFIC_HEADS = _set(
 _WH = _set("what which who whom whose when where why how")
 _BE = _set("is are was were be been 's")
 _SPLIT = re.compile(
-    r",?\s+and\s+(?=(?:what|how|when|who|whom|where|which|why|did|does|do|is|are|was|were|will|has|have|had|can)\b)",
+    r",?\s+and\s+(?:(?:roughly|approximately|about|exactly|also|then|if so,?)\s+)?"
+    r"(?=(?:what|how|when|who|whom|where|which|why|did|does|do|is|are|was|were|will|has|have|had|can)\b)",
     re.IGNORECASE,
 )
 _COMPARATIVE = re.compile(r"\b(?:than|compared?|compares|comparison|both|versus|vs\.?|in full)\b",

@@ -198,3 +198,33 @@ def test_rates_must_match_and_twice_is_two() -> None:
                   "The bridge carries about 11,000 vehicles a day.",
                   "About 4 million vehicles cross the bridge every year.") == [False, True]
     assert [(m.value, m.kind) for m in mentions("Brekke scored twice.")] == [("2", "count")]
+
+
+def test_a_neighbouring_fact_does_not_answer() -> None:
+    assert _judge("How many people were injured in the storm?",
+                  "The storm killed 12 people across the region.",
+                  "At least 40 people were injured in the storm.") == [False, True]
+    assert _judge("How many people were killed in the storm?",
+                  "The storm killed 12 people and injured 40 others.") == [True]
+    assert _judge("What was the company's operating profit for the quarter?",
+                  "The company reported a quarterly net profit of 412 million euros.",
+                  "Quarterly operating profit was 500 million euros.") == [False, True]
+    assert _judge("How much have insurers paid out to flood victims?",
+                  "Insurers have estimated total flood damage at about 65 million euros.",
+                  "Insurers have paid out 20 million euros to flood victims so far.") == [False, True]
+    assert _judge("At what price did the shares close on Friday?",
+                  "Shares rose 4.2% to 38.60 euros in morning trading on Friday.",
+                  "The shares closed at 39.10 euros on Friday.") == [False, True]
+
+
+def test_a_rate_does_not_answer_an_ordinal_period() -> None:
+    assert _judge("How many visitors did the museum receive on its first day?",
+                  "The museum expects 120,000 visitors a year.",
+                  "On its first day, the museum received 3,100 visitors.") == [False, True]
+
+
+def test_compound_split_allows_an_adverb_and_a_period_takes_dates() -> None:
+    asked = analyse("Who has to pay the court costs, and roughly how large are they?")
+    assert [p.kind for p in asked.parts] == ["name", "numeric"]
+    assert analyse("Which period do the quarterly figures cover?").kind == "span"
+    assert analyse("Which period do the quarterly figures cover?").accepts("Revenue for July 1 to September 30 rose.")

@@ -1,0 +1,89 @@
+"""Near-miss facts: words that tell apart facts news stories put side by side.
+
+A flood report gives deaths and injuries; a results story gives net and operating profit; an
+insurance story gives the estimated damage and what has been paid out. A question about one is
+not answered by a sentence that states the other, however many words they share:
+"How many people were injured?" is not answered by "The storm killed 12 people".
+
+Each *family* below lists *classes* of words for one such distinction. When a question names a
+class of a family and a sentence names only other classes of the same family, the sentence is
+about a neighbouring fact and does not answer. A sentence that names no class of the family
+says nothing either way (other checks decide). The lists are plain English news vocabulary,
+not drawn from any question set.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_FAMILIES: dict[str, dict[str, str]] = {
+    # what happened to people in a disaster, an attack or a crackdown
+    "casualties": {
+        "dead": r"kill(?:s|ed|ing)?|die[ds]?|dying|dead|deaths?|death toll|fatalit(?:y|ies)|fatally|lives lost|"
+                r"perished",
+        "injured": r"injur(?:e|es|ed|ies|y)|wounded|wounding|hurt|hospitali[sz]ed",
+        "missing": r"missing|unaccounted",
+        "displaced": r"displaced|evacuat(?:e|ed|es|ion|ions)|homeless|fled|flee(?:ing)?|sheltering|rehoused",
+        "rescued": r"rescu(?:e|ed|es)|pulled (?:out|alive)",
+        "arrested": r"arrest(?:s|ed)?|detain(?:ed|s)?|detentions?|custody",
+    },
+    # sums of money: what was paid, what is estimated, what is promised, what is asked for
+    "money": {
+        "paid": r"paid(?: out)?|pay(?:s|ing)? out|payouts?|disbursed|spent|settled claims",
+        "estimated": r"estimat(?:e|es|ed|ing)|projected|forecasts?|put (?:the|its) (?:cost|damage|bill)",
+        "pledged": r"pledg(?:e|es|ed)|promis(?:e|es|ed)|earmark(?:ed)?|allocat(?:e|es|ed)|set aside|budgeted|"
+                   r"approved (?:a |an )?(?:[\w-]+ ){0,4}(?:fund|package|grant|budget|aid)",
+        "sought": r"request(?:s|ed)?|sought|seek(?:s|ing)?|appl(?:y|ied|ies|ication) for|asking for|asked for|"
+                  r"demand(?:s|ed)?|bid(?:ding)? for",
+    },
+    # which profit figure
+    "profit": {
+        "operating": r"operating (?:profit|income|loss|result)|ebitd?a|underlying",
+        "net": r"net (?:profit|income|loss|result)|bottom line|after tax",
+        "pretax": r"pre-?tax|before tax",
+        "gross": r"gross (?:profit|margin|income)",
+    },
+    # trade in and out
+    "trade": {
+        "exports": r"export(?:s|ed|ing|ers?)?",
+        "imports": r"import(?:s|ed|ing|ers?)?",
+    },
+    # part of the trading day (the opening side only in market words, so a shop that "opened" is no session)
+    "session": {
+        "open": r"morning trading|early trading|at the open|early deals|opened (?:at|up|down|higher|lower|flat)",
+        "close": r"clos(?:e|ed|es|ing)(?! to\b| down\b)|at the end of trading|finished (?:the day|trading)|"
+                 r"ended (?:the day|trading)",
+    },
+    # which days of the week
+    "days": {
+        "weekday": r"weekdays?|working days?|monday to friday|mondays? through fridays?",
+        "weekend": r"weekends?|saturdays?|sundays?",
+    },
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict[str, dict[str, re.Pattern[str]]]:
+    return {family: {name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for name, words in classes.items()}
+            for family, classes in _FAMILIES.items()}
+
+
+def classes(text: str) -> dict[str, set[str]]:
+    """For each family, the classes ``text`` names: {'casualties': {'dead', 'injured'}}."""
+    found: dict[str, set[str]] = {}
+    for family, patterns in _patterns().items():
+        named = {name for name, pattern in patterns.items() if pattern.search(text)}
+        if named:
+            found[family] = named
+    return found
+
+
+def neighbouring(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` states a neighbouring fact instead of the one ``question`` asks about: for some
+    family, the question names classes the sentence does not, and the sentence names only other ones."""
+    asked = classes(question)
+    if not asked:
+        return False
+    said = classes(sentence)
+    return any(family in said and not (wanted & said[family]) for family, wanted in asked.items())
