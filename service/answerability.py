@@ -31,7 +31,7 @@ from index.embedder import Embedder
 from index.search import Evidence
 from service.contrasts import neighbouring
 from service.mentions import counted_words, mentions
-from service.questions import Asked, analyse
+from service.questions import ACCEPTS, Asked, actors, analyse
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -115,7 +115,7 @@ def content_words(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         for part in (w, *w.split("-")[: 4 if "-" in w else 0]):
-            if len(part) > 1 and part.lower() not in STOPWORDS and part.lower() not in _QUESTION_WORDS:
+            if (len(part) > 1 or part.isdigit()) and part.lower() not in STOPWORDS and part.lower() not in _QUESTION_WORDS:
                 out.append(part)
     return out
 
@@ -325,6 +325,8 @@ class Judge:
             read = f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}"
             words = content_words(read)
             context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
+            if _ANAPHORA.search(body[:60]):  # "By 6 p.m., that number had fallen to 23,000": read the sentence before
+                context |= content_stems(previous_sentence((articles or {}).get(e.article_id, ""), e.start))
             exact = set(q_words) & {stem(w) for w in words}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
             vocabulary = sorted({w.lower() for w in words})
@@ -336,6 +338,7 @@ class Judge:
             lights = {light(w) for w in words}
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
+            named |= {w for w in map(light, unnamed) if _HEAD_ALIASES.get(w, set()) & lights}
             if "price" in unnamed and _PRICED.search(body):
                 named.add("price")  # "closed at 39.10 euros", "sold for $2m": how English states a price
             if any(p.kind == "count" for p in parts) and unnamed:
@@ -361,6 +364,10 @@ class Judge:
                 and not _other_period(question, body, e.published_at) \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
+            if answered and _close_to_answer(parts, answered, body, (exact | near) - _name_stems(question)):
+                score += 0.25  # "was jailed for six years" beats "received money from him over four years"
+            if answered and asked.kind == "any" and _WHY.match(question) and _CAUSAL.search(body):
+                score += 0.25  # a why-question prefers a sentence that gives a cause
             # the question's words must be matched (coverage), unless the sentence is a close paraphrase of it:
             # "work through the pile-up" against "clear the backlog" shares few words but a high similarity
             answers = typed and constrained and bool(answered) and (
@@ -400,9 +407,51 @@ class Judge:
         return picks
 
 
+# what news copy calls the same figure by another name ("sales" for revenue); a word vector does not know
+_HEAD_ALIASES: dict[str, set[str]] = {  # light forms (no plural endings)
+    "revenue": {"sale", "turnover"}, "sale": {"revenue", "turnover"}, "turnover": {"revenue", "sale"},
+    "profit": {"earning", "income"}, "earning": {"profit", "income"}, "income": {"profit", "earning"},
+    "salary": {"pay", "wage", "earning"}, "wage": {"pay", "salary"}, "fare": {"price", "ticket", "cost"},
+    "price": {"cost", "fare"}, "fee": {"charge", "cost", "price"}, "fine": {"penalty"}, "toll": {"charge", "fee"},
+    "attendance": {"crowd", "spectator"},
+}
 _PRICED = re.compile(r"\b(?:at|for)\s+(?:about |around |roughly |nearly |just over |just under )?"
                      r"(?:[$\u20ac\u00a3\u00a5\u20b9]|\d[\d,.]*\s?(?:[$\u20ac\u00a3\u00a5]|[a-z]*\s?(?:euros?|dollars?|"
                      r"pounds?|pence|cents?|yen|crowns?|francs?|rupees?|yuan)\b))", re.IGNORECASE)
+
+
+_ANAPHORA = re.compile(r"\b(?:that|this|these|those|the) (?:number|figure|total|amount|count|tally|level|rate)\b"
+                       r"|^(?:It|They|He|She|This|That|These|Those)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+")
+_WHY = re.compile(r"\s*(?:why\b|what (?:prompted|caused|triggered|led to|sparked|drove|explains|was behind)\b)",
+                  re.IGNORECASE)
+_CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result|result of|caused by|triggered by|prompted by|"
+                     r"driven by|led to|after|since|citing|blamed|so that|in order to|reason|following|amid|as)\b",
+                     re.IGNORECASE)
+
+
+def previous_sentence(article: str, start: int) -> str:
+    """The sentence before the one at ``start`` in ``article`` (roughly: split at end punctuation)."""
+    before = article[max(0, start - 500):start].rstrip()
+    if not before:
+        return ""
+    return _SENTENCE_END.split(before)[-1]
+
+
+def _name_stems(question: str) -> set[str]:
+    return {stem(w) for w in names(question)}
+
+
+def _close_to_answer(parts: Sequence[Asked], answered: frozenset[int], body: str, matched: set[str]) -> bool:
+    """A figure of the asked kind stands within a few words of a matched question word (not a name):
+    the duration right after "jailed for", the count right before "households"."""
+    kinds = set().union(*(ACCEPTS.get(parts[i].kind, frozenset()) for i in answered))
+    if not kinds or not matched:
+        return False
+    for m in mentions(body):
+        if m.kind in kinds and content_stems(body[max(0, m.start - 40):m.end + 40]) & matched:
+            return True
+    return False
 
 
 def _compares(picks: Sequence[Judged]) -> bool:
@@ -426,7 +475,8 @@ def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title:
     if asked.subject & present:
         return False
     asked_about = set().union(*phrases) if phrases else set()
-    others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title)]
+    people = actors(body)
+    others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title) and p & people]
     return bool(others)
 
 
@@ -486,6 +536,7 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
 
 
 _RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(hour|day|week|month|quarter|year)\b"
+                   r"(?!\s+(?:earlier|ago|before|later|after|on|from|since|into|in which|when|of)\b)"
                    r"|\b(hourly|daily|weekly|monthly|quarterly|yearly|annually)\b", re.IGNORECASE)
 _RATE_ADVERBS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
                  "yearly": "year", "annually": "year"}

@@ -49,6 +49,11 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "exports": r"export(?:s|ed|ing|ers?)?",
         "imports": r"import(?:s|ed|ing|ers?)?",
     },
+    # which competition or category: "who won the men's race" is not answered by the women's winner
+    "category": {
+        "men": r"men's|men\u2019s|men|male|boys'?",
+        "women": r"women's|women\u2019s|women|female|girls'?",
+    },
     # part of the trading day (the opening side only in market words, so a shop that "opened" is no session)
     "session": {
         "open": r"morning trading|early trading|at the open|early deals|opened (?:at|up|down|higher|lower|flat)",

@@ -131,6 +131,20 @@ def _nlp() -> Any:
     return spacy.load(SPACY_MODEL, disable=["ner", "lemmatizer"])
 
 
+@functools.lru_cache(maxsize=4096)
+def actors(text: str) -> frozenset[str]:
+    """Lower-case words of the names that are the grammatical subject of ``text``'s verbs, with their
+    owners ("Kestrel's chief executive said" -> kestrel). In "An adviser who kept a villa in the
+    Algarve was jailed", the subject is the adviser: the Algarve is no actor."""
+    words: set[str] = set()
+    for t in _nlp()(text):
+        if t.dep_ not in ("nsubj", "nsubjpass") or t.head.pos_ not in ("VERB", "AUX"):
+            continue
+        names = [c for c in t.subtree if c.pos_ == "PROPN" and (c.head == t or c == t or c.head.head == t)]
+        words.update(c.lower_.removesuffix("'s").removesuffix("\u2019s") for c in names if c.is_alpha)
+    return frozenset(words)
+
+
 def warm() -> None:
     """Load the parser now (it takes about a second), so the first question does not wait for it."""
     _nlp()
