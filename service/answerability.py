@@ -115,7 +115,8 @@ def content_words(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         for part in (w, *w.split("-")[: 4 if "-" in w else 0]):
-            if (len(part) > 1 or part.isdigit()) and part.lower() not in STOPWORDS and part.lower() not in _QUESTION_WORDS:
+            low = part.lower()
+            if (len(part) > 1 or part.isdigit()) and low not in STOPWORDS and low not in _QUESTION_WORDS:
                 out.append(part)
     return out
 
