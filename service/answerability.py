@@ -316,7 +316,7 @@ class Judge:
         q_words.update({stem(w): w for w in focus_words})
         weight = {s: self.idf(s) for s in q_words}
         total = sum(weight.values()) or 1.0
-        need = names(question) | dates(question) | numbers(question)
+        need = names(question) | dates(question) | numbers(question) | _periods(question)
         phrases = name_phrases(question)
         held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
         out = []
@@ -359,7 +359,7 @@ class Judge:
             if key not in held:
                 # the question's names and dates may be anywhere in the article, or in its publication date
                 article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
-                held[key] = names(article) | dates(article) | numbers(article)
+                held[key] = names(article) | dates(article) | numbers(article) | _periods(article)
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, e.title) \
                 and not _other_period(question, body, e.published_at) \
@@ -490,6 +490,8 @@ _QUARTER = re.compile(r"\bQ([1-4])\b")
 _FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
+_SMALL_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_YEARS_AGO = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? ago\b", re.IGNORECASE)
 _ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
                   "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
 
@@ -504,6 +506,19 @@ def _ordinals(text: str) -> set[tuple[str, str]]:
     return found
 
 
+def _month_names(text: str) -> set[str]:
+    return {d for d in dates(text) if d not in _DAYS}
+
+
+_NUMBERED = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _periods(text: str) -> set[str]:
+    """Numbered periods a text names ('second quarter', 'first half'): a question about the first quarter
+    is not answered by an article that speaks only of the second."""
+    return {f"{o} {n}" for o, n in _ordinals(text) if o in _NUMBERED}
+
+
 def years(text: str, published_at: str = "") -> set[int]:
     """Years a text speaks of: written out, or 'last year' / 'next year' counted from its publication date."""
     found = {int(y) for y in _YEAR.findall(text)}
@@ -511,6 +526,8 @@ def years(text: str, published_at: str = "") -> set[int]:
         now = int(published_at[:4])
         for word in _RELATIVE_YEAR.findall(text):
             found.add(now + {"last": -1, "previous": -1, "this": 0, "next": 1, "coming": 1}[word.lower()])
+        for count in _YEARS_AGO.findall(text):
+            found.add(now - (int(count) if count.isdigit() else _SMALL_NUMBERS.index(count.lower()) + 1))
     return found
 
 
@@ -528,6 +545,9 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
     asked_rate, said_rate = _rates(question), _rates(body)
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"
+    asked_months, said_months = _month_names(question), _month_names(body)
+    if asked_months and said_months and not asked_months & said_months:
+        return True  # "in June" is not answered by "in August from 3.8% in July"
     asked_years = years(question)
     if asked_years:
         said_years = years(body, published_at)

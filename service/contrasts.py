@@ -54,6 +54,11 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "men": r"men's|men\u2019s|men|male|boys'?",
         "women": r"women's|women\u2019s|women|female|girls'?",
     },
+    # which age group: "side effects in adults" is not answered by the children's
+    "ages": {
+        "children": r"child(?:ren)?|kids?|infants?|bab(?:y|ies)|toddlers?|pupils|under-\d+s?|minors?",
+        "adults": r"adults?|grown-ups|elderly|older (?:people|adults|patients)|pensioners|over-\d+s",
+    },
     # part of the trading day (the opening side only in market words, so a shop that "opened" is no session)
     "session": {
         "open": r"morning trading|early trading|at the open|early deals|opened (?:at|up|down|higher|lower|flat)",

@@ -228,3 +228,22 @@ def test_compound_split_allows_an_adverb_and_a_period_takes_dates() -> None:
     assert [p.kind for p in asked.parts] == ["name", "numeric"]
     assert analyse("Which period do the quarterly figures cover?").kind == "span"
     assert analyse("Which period do the quarterly figures cover?").accepts("Revenue for July 1 to September 30 rose.")
+
+
+def test_months_numbered_periods_and_years_ago() -> None:
+    assert _judge("What was the inflation rate in June?",
+                  "Inflation rose to 4.1% in August from 3.8% in July.",
+                  "Inflation was 3.5% in June.") == [False, True]
+    # the article speaks only of the second quarter: "the quarter" is not the first quarter
+    assert _judge("What was the group's revenue in the first quarter?",
+                  "Second-quarter revenue beat estimates.",
+                  "Revenue for the quarter rose 18% to 2.41 billion dollars.") == [False, False]
+    from service.answerability import years
+
+    assert years("At the general election two years ago, Labour won.", "2026-09-11") == {2024}
+
+
+def test_side_effects_in_adults_are_not_childrens() -> None:
+    assert _judge("What share of adults had a fever after the vaccine?",
+                  "Fever occurred in about 9% of children after the vaccine.",
+                  "Fever occurred in about 3% of adults after the vaccine.") == [False, True]
