@@ -29,6 +29,7 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.search import Evidence
+from index.sentences import split_sentences
 from service.contrasts import neighbouring
 from service.mentions import counted_words, mentions
 from service.questions import ACCEPTS, Asked, actors, analyse
@@ -297,6 +298,30 @@ class Judge:
         named = sum(weight[w] for w in words if w in matched or w in title)
         return bool(words & matched) and named >= 0.5 * sum(weight.values())
 
+    def _other_kind(self, asked: Asked, body: str) -> bool:
+        """The sentence names the asked-about head with other modifiers only: "the benchmark lending rate"
+        for "what was the inflation rate". A head said without a modifier ("the rate of inflation") or with
+        the question's own (or a near-synonym) leaves it open."""
+        if not asked.head or not asked.modifiers:
+            return False
+        head = light(asked.head)
+        tokens = _TOKEN.findall(body)  # words and punctuation: a modifier stands right before its noun
+        before: list[str] = []
+        for i, w in enumerate(tokens):
+            if i and light(w) == head:
+                for x in reversed(tokens[max(0, i - 2):i]):
+                    if not x[0].isalpha():
+                        break
+                    if not x[0].isupper():  # not 'Lantern House'
+                        before.append(x.lower())
+        if not before:
+            return False
+        wanted = {light(m) for m in asked.modifiers}
+        if wanted & {light(b) for b in before} or self._synonyms(sorted(wanted), sorted(set(before)),
+                                                                 self.focus_similarity):
+            return False
+        return any(b.isalpha() and b not in STOPWORDS and b not in _GENERIC_MODIFIERS for b in before)
+
     def _coverage(self, text: str, matched: set[str], context: set[str]) -> float:
         """IDF-weighted share of ``text``'s content words matched (words only in the title count half)."""
         stems = content_stems(text)
@@ -350,7 +375,7 @@ class Judge:
             stating = [states(p, question, body) for p in parts]
             answered = frozenset(
                 i for i, p in enumerate(parts)
-                if stating[i] and self._focused(p.focus, named, title_lights)
+                if stating[i] and self._focused(p.focus, named, title_lights) and not self._other_kind(p, body)
                 and (len(parts) == 1 or self._coverage(p.text, exact | near, context) >= self.min_coverage)
             )
             typed = any(stating)
@@ -362,7 +387,7 @@ class Judge:
                 held[key] = names(article) | dates(article) | numbers(article) | _periods(article)
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, e.title) \
-                and not _other_period(question, body, e.published_at) \
+                and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             if answered and _close_to_answer(parts, answered, body, (exact | near) - _name_stems(question)):
@@ -423,7 +448,6 @@ _PRICED = re.compile(r"\b(?:at|for)\s+(?:about |around |roughly |nearly |just ov
 
 _ANAPHORA = re.compile(r"\b(?:that|this|these|those|the) (?:number|figure|total|amount|count|tally|level|rate)\b"
                        r"|^(?:It|They|He|She|This|That|These|Those)\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"\u201d\u2019)]*\s+")
 _WHY = re.compile(r"\s*(?:why\b|what (?:prompted|caused|triggered|led to|sparked|drove|explains|was behind)\b)",
                   re.IGNORECASE)
 _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result|result of|caused by|triggered by|prompted by|"
@@ -431,12 +455,15 @@ _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result|result of|caused
                      re.IGNORECASE)
 
 
+def _lead(article: str) -> str:
+    """An article's opening: its first two sentences (the first may be an "(Updated ...)" line)."""
+    return " ".join(x.text for x in split_sentences("", article[:1200])[:2])
+
+
 def previous_sentence(article: str, start: int) -> str:
-    """The sentence before the one at ``start`` in ``article`` (roughly: split at end punctuation)."""
-    before = article[max(0, start - 500):start].rstrip()
-    if not before:
-        return ""
-    return _SENTENCE_END.split(before)[-1]
+    """The sentence before the one at ``start`` in ``article``."""
+    before = split_sentences("", article[max(0, start - 600):start])
+    return before[-1].text if before else ""
 
 
 def _name_stems(question: str) -> set[str]:
@@ -453,6 +480,14 @@ def _close_to_answer(parts: Sequence[Asked], answered: frozenset[int], body: str
         if m.kind in kinds and content_stems(body[max(0, m.start - 40):m.end + 40]) & matched:
             return True
     return False
+
+
+_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|[^\sA-Za-z\u00c0-\u024f]")
+# words before a noun that do not say which one it is
+_GENERIC_MODIFIERS = _words(
+    "new current latest total main overall final original exact actual maximum minimum highest lowest top key "
+    "biggest largest smallest average annual monthly weekly daily its their his her our record official"
+)
 
 
 def _compares(picks: Sequence[Judged]) -> bool:
@@ -531,10 +566,10 @@ def years(text: str, published_at: str = "") -> set[int]:
     return found
 
 
-def _other_period(question: str, body: str, published_at: str) -> bool:
+def _other_period(question: str, body: str, published_at: str, main: str = "") -> bool:
     """A sentence about another period than the question's: the third quarter for a question about the
     second, 2025 ('last year', in a 2026 article) for a question about 2024."""
-    asked = _ordinals(question)
+    asked = {(o, n) for o, n in _ordinals(question) if o != "last"}  # "last quarter": the latest one
     if asked:
         said = _ordinals(body)
         nouns = {n for _, n in asked}
@@ -542,6 +577,12 @@ def _other_period(question: str, body: str, published_at: str) -> bool:
             return True
         if not said and _rates(body):
             return True  # "on its first day" is not answered by "120,000 visitors a year"
+        if not said and main and not years(body, published_at):
+            # "revenue for the quarter", or a figure with no period at all, speaks of the article's own period:
+            # its title's or lead's
+            told = {(o, n) for o, n in _ordinals(main) if n in nouns}
+            if told and not asked & told:
+                return True
     asked_rate, said_rate = _rates(question), _rates(body)
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"

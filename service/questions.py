@@ -113,6 +113,8 @@ class Asked:
     parts: tuple[Asked, ...] = field(default=())  # the parts of a compound question (empty: a single one)
     comparative: bool = False  # "than", "compare", "both": an answer needs more than one fact
     subject: frozenset[str] = frozenset()  # a named subject ("did Ostrand Mutual announce"), lower-case words
+    head: str = ""  # the focus noun phrase's head ("rate" in "what inflation rate"), lower-case
+    modifiers: tuple[str, ...] = ()  # the words that narrow the head down ("inflation")
 
     def accepts(self, text: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether ``text`` holds a fact of this kind; numbers in ``known`` (the question's own) don't count."""
@@ -262,7 +264,7 @@ def _analyse(text: str) -> Asked:
             and head not in _GENERIC | _ABSTRACT | _WH:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
     return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
-                 subject=_subject(doc))
+                 subject=_subject(doc), head=head or "", modifiers=tuple(others))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -247,3 +247,22 @@ def test_side_effects_in_adults_are_not_childrens() -> None:
     assert _judge("What share of adults had a fever after the vaccine?",
                   "Fever occurred in about 9% of children after the vaccine.",
                   "Fever occurred in about 3% of adults after the vaccine.") == [False, True]
+
+
+def test_a_head_with_other_modifiers_names_another_thing() -> None:
+    assert _judge("What was the inflation rate in the country?",
+                  "The bank cut its benchmark lending rate to 9.25% as inflation stayed in its target range.",
+                  "The inflation rate in the country rose to 4.1%.") == [False, True]
+    assert _judge("How many publishing houses rejected the novel?",
+                  "The novel was rejected by eleven publishing houses before Lantern House took it.") == [True]
+
+
+def test_a_figure_without_a_period_is_the_articles_own() -> None:
+    texts = ("Revenue from professional services fell 3% to 480 million dollars.",
+             "In the first quarter, revenue from professional services was 500 million dollars.")
+    evidence = [Evidence("a1", i, t, 100 * i, 100 * i + len(t), "Results", "", "Wire", "2026-09-10", 1.0, 0.5)
+                for i, t in enumerate(texts)]
+    article = "Acme reported second-quarter revenue above estimates on Thursday. " + " ".join(texts)
+    judged = Judge.from_texts(texts).judge("What was the professional services revenue in the first quarter?",
+                                           evidence, {"a1": article})
+    assert {j.evidence.sentence_index: j.answers for j in judged} == {0: False, 1: True}
