@@ -148,6 +148,8 @@ def dates(text: str) -> set[str]:
     found = set()
     for word in _WORD.findall(text):
         w = word.lower().rstrip(".")
+        if w.endswith("days") and w[:-1] in _DAYS:
+            w = w[:-1]  # "on Saturdays"
         if w in ("may", "march") and not word[0].isupper():
             continue  # the verbs, not the months
         if w in _MONTHS:
@@ -339,7 +341,9 @@ class Judge:
         q_words = {stem(w): w.lower() for w in content_words(question)}
         focus_words = {w for p in parts for w in p.focus}
         q_words.update({stem(w): w for w in focus_words})
-        weight = {s: self.idf(s) for s in q_words}
+        # the main verb says which fact about the topic is asked ("jailed", "voted"): it weighs double
+        verbs = {stem(p.verb) for p in parts if p.verb}
+        weight = {s: self.idf(s) * (2.0 if s in verbs else 1.0) for s in q_words}
         total = sum(weight.values()) or 1.0
         need = names(question) | dates(question) | numbers(question) | _periods(question)
         phrases = name_phrases(question)
@@ -351,8 +355,10 @@ class Judge:
             read = f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}"
             words = content_words(read)
             context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
+            before = ""
             if _ANAPHORA.search(body[:60]):  # "By 6 p.m., that number had fallen to 23,000": read the sentence before
-                context |= content_stems(previous_sentence((articles or {}).get(e.article_id, ""), e.start))
+                before = previous_sentence((articles or {}).get(e.article_id, ""), e.start)
+                context |= content_stems(before)
             exact = set(q_words) & {stem(w) for w in words}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
             vocabulary = sorted({w.lower() for w in words})
@@ -361,7 +367,7 @@ class Judge:
             lexical = (sum(weight[s] for s in exact) + 0.5 * sum(weight[s] for s in in_title)) / total
             coverage = lexical + sum(weight[s] for s in near) / total
             # the focus must be named, or said in nearly the same word ("vehicles" for "cars")
-            lights = {light(w) for w in words}
+            lights = {light(w) for w in words} | {light(w) for w in content_words(before)}  # 'that number' names it
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
             named |= {w for w in map(light, unnamed) if _HEAD_ALIASES.get(w, set()) & lights}

@@ -44,8 +44,8 @@ _CURRENCY_WORDS = (
     r"kwacha|cedis?|birr|pula|rands"
 )
 _CURRENCY_SIGN = r"(?:[$\u20ac\u00a3\u00a5\u20b9\u20a9\u20bd\u20ba\u20aa\u0e3f\u20a6]|R\$|Rs\.?|Rp)"
-_DURATION_UNITS = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century"
-_MEASURE_UNITS = (
+DURATION_UNITS = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|decades?|centuries|century"
+MEASURE_UNITS = (
     r"mm|cm|km|m|metres?|meters?|kilomet(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|miles?|feet|foot|"
     r"inch(?:es)?|yards?|kg|kilos?|kilograms?|grams?|g|tonnes?|tons?|litres?|liters?|gallons?|barrels?|degrees?|"
     r"\u00b0[CF]?|mph|km/h|knots?|hectares?|acres?|sq(?:uare)? ?(?:km|miles?|metres?|meters?|feet)|mw|gw|kw|mwh|"
@@ -59,8 +59,8 @@ _AFTER_TIME = re.compile(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b|GMT\b|UTC\b|C
 _CLOCK = re.compile(r"^\d{1,2}:\d\d$")
 _AFTER_DATE = re.compile(rf"\s(?:{_MONTH})(?!\w)", re.IGNORECASE)
 _BEFORE_DATE = re.compile(rf"(?<!\w)(?:{_MONTH})\s$", re.IGNORECASE)
-_AFTER_DURATION = re.compile(rf"(?:\s|-)(?:{_DURATION_UNITS})\b", re.IGNORECASE)
-_AFTER_MEASURE = re.compile(rf"(?:\s|-)?(?:{_MEASURE_UNITS})(?![\w])", re.IGNORECASE)
+_AFTER_DURATION = re.compile(rf"(?:\s|-)(?:{DURATION_UNITS})\b", re.IGNORECASE)
+_AFTER_MEASURE = re.compile(rf"(?:\s|-)?(?:{MEASURE_UNITS})(?![\w])", re.IGNORECASE)
 _AFTER_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _PAIR = re.compile(
     rf"(?<![\w.:/-])\d+(?:\.\d+)?%?\s?[-\u2013]\s?\d+(?:\.\d+)?%?(?![\w:/]|\.\d|-\w)"

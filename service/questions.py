@@ -115,6 +115,7 @@ class Asked:
     subject: frozenset[str] = frozenset()  # a named subject ("did Ostrand Mutual announce"), lower-case words
     head: str = ""  # the focus noun phrase's head ("rate" in "what inflation rate"), lower-case
     modifiers: tuple[str, ...] = ()  # the words that narrow the head down ("inflation")
+    verb: str = ""  # the main verb, lower-case ("jailed" in "how long was Hartley jailed for")
 
     def accepts(self, text: str, known: frozenset[str] = frozenset()) -> bool:
         """Whether ``text`` holds a fact of this kind; numbers in ``known`` (the question's own) don't count."""
@@ -212,6 +213,10 @@ def _kind(question: str, head: str | None) -> str:
     q = question.lower().strip()
     head_kind = _kind_of_head(head) if head else None
     if re.match(r"(?:by )?how many\b", q):
+        if head and re.fullmatch(rf"(?:{mentions.DURATION_UNITS})", head):
+            return "duration"  # "how many years did it take"
+        if head and re.fullmatch(rf"(?:{mentions.MEASURE_UNITS})", head):
+            return "measure"  # "how many kilometres"
         return "pair" if head in ("vote", "votes") else "count"
     if re.match(r"by how much\b", q):
         return "numeric"  # a change: "by how much did the bank raise its rate" (a percentage, a sum, a count)
@@ -264,7 +269,8 @@ def _analyse(text: str) -> Asked:
             and head not in _GENERIC | _ABSTRACT | _WH:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
     return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
-                 subject=_subject(doc), head=head or "", modifiers=tuple(others))
+                 subject=_subject(doc), head=head or "", modifiers=tuple(others),
+                 verb=next((t.lower_ for t in doc if t.dep_ == "ROOT" and t.pos_ == "VERB"), ""))
 
 
 @functools.lru_cache(maxsize=1024)

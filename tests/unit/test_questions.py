@@ -266,3 +266,19 @@ def test_a_figure_without_a_period_is_the_articles_own() -> None:
     judged = Judge.from_texts(texts).judge("What was the professional services revenue in the first quarter?",
                                            evidence, {"a1": article})
     assert {j.evidence.sentence_index: j.answers for j in judged} == {0: False, 1: True}
+
+
+def test_how_many_units_plural_weekdays_and_that_number() -> None:
+    assert analyse("How many years did the team spend developing the vaccine?").kind == "duration"
+    assert analyse("How many kilometres is the detour?").kind == "measure"
+    from service.answerability import dates
+
+    assert dates("Shuttles run every 20 minutes on Saturdays.") == {"saturday"}
+    texts = ("About 61,000 households lost power immediately after the quake.",
+             "By 6 p.m., that number had fallen to about 23,000, the utility said.")
+    article = " ".join(texts)
+    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Quake", "", "Wire", "2026-09-12",
+                         1.0, 0.5) for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge("How many households were without power at 6 p.m.?", evidence,
+                                           {"a1": article})
+    assert all(j.answers for j in judged)  # "that number" is read with the sentence before: households
