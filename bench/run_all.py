@@ -1,4 +1,4 @@
-"""Every benchmark in turn (``make bench``): index, answers (both question sets), follow-ups,
+"""Every benchmark in turn (``make bench``): index, answers (all three question sets), follow-ups,
 summaries and briefings, load. Each one prints its own table and writes bench/results/*.json.
 
     .venv/bin/python -m bench.run_all [--quick]
@@ -14,8 +14,11 @@ import subprocess
 import sys
 import time
 
-HELDOUT = ["--articles", "bench/heldout/articles", "--questions", "bench/heldout/questions.jsonl",
-           "--unanswerable", "bench/heldout/unanswerable.jsonl", "--out", "bench/results/answers_heldout.json"]
+
+
+def _question_set(folder: str) -> list[str]:
+    return ["--articles", f"bench/{folder}/articles", "--questions", f"bench/{folder}/questions.jsonl",
+            "--unanswerable", f"bench/{folder}/unanswerable.jsonl", "--out", f"bench/results/answers_{folder}.json"]
 
 
 def runs(quick: bool) -> list[list[str]]:
@@ -24,7 +27,8 @@ def runs(quick: bool) -> list[list[str]]:
     out = [
         ["bench.bench_index", *(["--sizes", "1000", "--copies", "1", "--rounds", "1"] if quick else [])],
         ["bench.bench_answers", *answers],
-        ["bench.bench_answers", *answers, *HELDOUT],
+        ["bench.bench_answers", *answers, *_question_set("heldout")],
+        ["bench.bench_answers", *answers, *_question_set("heldout2")],
         ["bench.bench_followups"],
         ["bench.bench_summaries", *(["--skip-briefings", "--limit", "3"] if quick else [])],
     ]
