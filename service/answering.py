@@ -35,6 +35,9 @@ from service.questions import analyse
 log = logging.getLogger(__name__)
 
 ABSTAIN_MESSAGE = "The indexed articles do not answer this question."
+EMPTY_INDEX_MESSAGE = ("No articles are indexed yet, so there is nothing to answer from: add some with "
+                       "`newsdesk ingest PATH` or POST /v1/articles.")
+NO_MATCH_MESSAGE = "No indexed article matches the filters, so there is nothing to answer from."
 _REFUSAL = re.compile(r"NOT\s+IN\s+(THE\s+)?SOURCES?", re.IGNORECASE)
 _FLUSH = re.compile(r"[.!?\]\n]")
 _TEMPLATE_TOKENS = 8  # per chat message: role markers of a typical chat template
@@ -269,7 +272,7 @@ class Answerer:
         plan = self.plan(question, filters, top_k)
         timings = {"retrieval_ms": _ms(t0)}
         if plan is None:
-            yield self._abstain(timings)
+            yield self._abstain(timings, message=self._nothing_to_search(filters))
             return
         limit = max_tokens or self.max_tokens
         messages, evidence = self.pack(question, plan.evidence, limit)
@@ -325,8 +328,22 @@ class Answerer:
                 close()
         return text
 
-    def _abstain(self, timings: dict[str, float], stats: dict[str, int] | None = None) -> AnswerResult:
-        return AnswerResult(ABSTAIN_MESSAGE, True, "abstained", [], [], model_id(self.generator), timings, stats or {})
+    def _abstain(self, timings: dict[str, float], stats: dict[str, int] | None = None, *,
+                 message: str | None = None) -> AnswerResult:
+        return AnswerResult(message or ABSTAIN_MESSAGE, True, "abstained", [], [], model_id(self.generator), timings,
+                            stats or {})
+
+    def _nothing_to_search(self, filters: Filters | None) -> str | None:
+        """A more useful abstention when there is nothing to search: no articles at all, or none that pass
+        the filters (None when articles were searched and simply do not answer)."""
+        try:
+            if not self.searcher.store.list_articles(None):
+                return EMPTY_INDEX_MESSAGE
+            if filters is not None and not self.searcher.store.list_articles(filters):
+                return NO_MATCH_MESSAGE
+        except Exception:  # a store that cannot list its articles: the plain abstention
+            log.debug("could not list articles", exc_info=True)
+        return None
 
     def answer(
         self, question: str, filters: Filters | None = None, top_k: int | None = None, **options: Any,

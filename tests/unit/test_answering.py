@@ -104,6 +104,26 @@ def test_abstains_without_calling_the_model(corpus_store, question: str) -> None
     assert gen.history == []
 
 
+def test_an_empty_index_says_so(tmp_path, hash_embedder) -> None:  # type: ignore[no-untyped-def]
+    from index.store import Store, open_client
+    from service.answering import EMPTY_INDEX_MESSAGE
+
+    empty = Store(open_client("embedded", path=str(tmp_path / "empty")), hash_embedder)
+    gen = ScriptedGenerator(["Something invented [1]."])
+    result = make(empty, gen).answer(WORKERS_Q)
+    assert result.abstained and result.answer == EMPTY_INDEX_MESSAGE and gen.history == []
+
+
+def test_filters_that_match_no_article_say_so(corpus_store) -> None:  # type: ignore[no-untyped-def]
+    from index.filters import Filters
+    from service.answering import NO_MATCH_MESSAGE
+
+    gen = ScriptedGenerator(["Something invented [1]."])
+    result = make(corpus_store, gen).answer(WORKERS_Q, Filters(since="2030-01-01"))
+    assert result.abstained and result.answer == NO_MATCH_MESSAGE and gen.history == []
+    assert make(corpus_store, gen).answer("What is the boiling point of nitrogen on Jupiter?").answer == ABSTAIN_MESSAGE
+
+
 def test_model_refusal_abstains(corpus_store) -> None:  # type: ignore[no-untyped-def]
     result = make(corpus_store, ScriptedGenerator(["NOT IN SOURCES"])).answer(WORKERS_Q)
     assert result.abstained and result.claims == []
