@@ -146,7 +146,9 @@ def names(text: str) -> set[str]:
 def dates(text: str) -> set[str]:
     """Month (as three letters: 'November' -> 'nov') and weekday words in ``text``."""
     found = set()
-    for word in _WORD.findall(text):
+    for word in (part for token in _WORD.findall(text) for part in token.split("-")):  # "July-September"
+        if not word:
+            continue
         w = word.lower().rstrip(".")
         if w.endswith("days") and w[:-1] in _DAYS:
             w = w[:-1]  # "on Saturdays"
@@ -531,6 +533,7 @@ _QUARTER = re.compile(r"\bQ([1-4])\b")
 _FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
+_BARE_PERIOD = re.compile(r"\b(?:the|this) (?:quarter|period|month|half|year|season)\b", re.IGNORECASE)
 _SMALL_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _YEARS_AGO = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? ago\b", re.IGNORECASE)
 _ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
@@ -593,6 +596,8 @@ def _other_period(question: str, body: str, published_at: str, main: str = "") -
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"
     asked_months, said_months = _month_names(question), _month_names(body)
+    if said_months and _BARE_PERIOD.search(body):
+        said_months |= _month_names(main)  # "in the quarter, up from 13.1 million in the January-March quarter"
     if asked_months and said_months and not asked_months & said_months:
         return True  # "in June" is not answered by "in August from 3.8% in July"
     asked_years = years(question)

@@ -59,6 +59,11 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "children": r"child(?:ren)?|kids?|infants?|bab(?:y|ies)|toddlers?|pupils|under-\d+s?|minors?",
         "adults": r"adults?|grown-ups|elderly|older (?:people|adults|patients)|pensioners|over-\d+s",
     },
+    # city or country: "at regional hospitals" is not answered by the figure for metropolitan Melbourne
+    "area": {
+        "urban": r"metropolitan|urban|inner-city|city-centre|city center|downtown",
+        "rural": r"regional|rural|countryside|provincial towns|country towns|outback",
+    },
     # part of the trading day (the opening side only in market words, so a shop that "opened" is no session)
     "session": {
         "open": r"morning trading|early trading|at the open|early deals|opened (?:at|up|down|higher|lower|flat)",

@@ -31,7 +31,8 @@ _NUM_WORDS = (  # longest first, so 'seventy' is not read as 'seven'
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|m|k)\b)?"
 # a number: digits (with thousands separators or decimals), or number words (hyphenated tens too)
 _NUMBER = rf"(?:\d{{1,2}}:\d\d(?!\d)|\d+(?:[.,]\d+)*|(?:{_NUM_WORDS})(?:-(?:{_NUM_WORDS}))?\b)"
-_MENTION = re.compile(rf"(?<![\w.])(?<![A-Za-z]-)(?P<num>{_NUMBER}){_SCALE}", re.IGNORECASE)  # not 'Covid-19'
+_MENTION = re.compile(rf"(?:(?<![\w.])|(?<=(?<![\w.])R))(?<![A-Za-z]-)(?P<num>{_NUMBER}){_SCALE}",
+                      re.IGNORECASE)  # not 'Covid-19'; 'R95,750' is rand
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -54,7 +55,8 @@ MEASURE_UNITS = (
 _AFTER_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points?\b|points?\b|pc\b)",
                             re.IGNORECASE)
 _AFTER_MONEY = re.compile(rf"(?:\s|-)(?:{_CURRENCY_WORDS})\b", re.IGNORECASE)
-_BEFORE_MONEY = re.compile(rf"(?:{_CURRENCY_SIGN}|\b(?:US|EUR|GBP|USD|SEK|NOK|DKK)\$?)\s?$", re.IGNORECASE)
+_BEFORE_MONEY = re.compile(rf"(?:{_CURRENCY_SIGN}|\b(?:US|EUR|GBP|USD|SEK|NOK|DKK)\$?)\s?$|(?<![\w.])R$",
+                           re.IGNORECASE)  # 'R' glued to the number: South African rand (R95,750)
 _AFTER_TIME = re.compile(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b|GMT\b|UTC\b|CET\b|hrs\b)", re.IGNORECASE)
 _CLOCK = re.compile(r"^\d{1,2}:\d\d$")
 _AFTER_DATE = re.compile(rf"\s(?:{_MONTH})(?!\w)", re.IGNORECASE)

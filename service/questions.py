@@ -260,6 +260,16 @@ def _subject(doc: Any) -> frozenset[str]:
     return frozenset(w.lower().removesuffix("'s").removesuffix("\u2019s") for w in m.group(1).split())
 
 
+def _main_verb(doc: Any) -> str:
+    """The question's main verb: the root, or the verb the root auxiliary governs ("how long was he *jailed*")."""
+    for t in doc:
+        if t.dep_ == "ROOT":
+            if t.pos_ == "VERB":
+                return str(t.lower_)
+            return next((str(c.lower_) for c in t.children if c.pos_ == "VERB"), "")
+    return ""
+
+
 def _analyse(text: str) -> Asked:
     doc = _nlp()(text)
     head, others = _focus(doc)
@@ -270,7 +280,7 @@ def _analyse(text: str) -> Asked:
         focus.insert(0, head)  # "which flood shelter": the shelter itself must be named
     return Asked(text, kind, tuple(dict.fromkeys(focus)), comparative=bool(_COMPARATIVE.search(text)),
                  subject=_subject(doc), head=head or "", modifiers=tuple(others),
-                 verb=next((t.lower_ for t in doc if t.dep_ == "ROOT" and t.pos_ == "VERB"), ""))
+                 verb=_main_verb(doc))
 
 
 @functools.lru_cache(maxsize=1024)
