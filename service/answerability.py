@@ -394,7 +394,7 @@ class Judge:
                 article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
                 held[key] = names(article) | dates(article) | numbers(article) | _periods(article)
             constrained = not _unmet(need, held[key]) \
-                and not _about_someone_else(asked, phrases, body, e.title) \
+                and not _about_someone_else(asked, phrases, body) \
                 and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
@@ -505,23 +505,21 @@ def _compares(picks: Sequence[Judged]) -> bool:
     return len(figures) >= 2
 
 
-def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str, title: str) -> bool:
+def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str) -> bool:
     """A sentence whose actor is another party than the question's named subject.
 
     "What rate did Ostrand Mutual announce?" is not answered by "Kestrel Savings Bank will raise its
-    rate to 6.10%", although both lenders appear in the same article: when the question's subject
-    is a name that neither the sentence nor its title holds, a sentence naming some other party is
-    about that party. For a question asking for a name, the new name is the answer: no check.
+    rate to 6.10%", although both lenders appear in the same article: when the sentence does not
+    name the question's subject and its grammatical subject is some other named party, it is about
+    that party ("He hit 14 aces" names nobody else: no decision). For a question asking for a name,
+    the new name is the answer: no check.
     """
-    if asked.kind == "name" or not asked.subject:
+    if asked.kind == "name" or not asked.subject or asked.parts:  # a compound question's parts may ask about others
         return False
-    present = {bare(w) for w in _WORD.findall(f"{body} {title}")}
-    if asked.subject & present:
+    if asked.subject & {bare(w) for w in _WORD.findall(body)}:
         return False
     asked_about = set().union(*phrases) if phrases else set()
-    people = actors(body)
-    others = [p for p in name_phrases(body) if not p & asked_about and not p <= _title_words(title) and p & people]
-    return bool(others)
+    return bool(actors(body) - asked_about)  # the sentence's grammatical subject is some other named party
 
 
 _ORDINAL = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|opening|1st|2nd|3rd|"
@@ -641,7 +639,3 @@ _ALIASES = {"uk": {"britain", "british", "england", "english", "scotland", "scot
 def _unmet(need: set[str], have: set[str]) -> set[str]:
     """The question's names, dates and numbers that the article does not hold (allowing common aliases)."""
     return {n for n in need - have if not _ALIASES.get(n, set()) & have}
-
-
-def _title_words(title: str) -> set[str]:
-    return {bare(w) for w in _WORD.findall(title)}

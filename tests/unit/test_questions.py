@@ -282,3 +282,12 @@ def test_how_many_units_plural_weekdays_and_that_number() -> None:
     judged = Judge.from_texts(texts).judge("How many households were without power at 6 p.m.?", evidence,
                                            {"a1": article})
     assert all(j.answers for j in judged)  # "that number" is read with the sentence before: households
+
+
+def test_a_sentence_whose_subject_is_another_player_does_not_answer() -> None:
+    assert _judge("How many aces did Olivier Brassard hit?",
+                  "Varga hit 14 aces to Echeverri's nine.",
+                  "Olivier Brassard hit 11 aces in his win over Holloway.",
+                  title="Varga stuns Echeverri; Brassard through") == [False, True]
+    assert [(m.value, m.kind) for m in mentions("The threshold rises from R95,750 to R101,200.")] == [
+        ("95750", "money"), ("101200", "money")]
