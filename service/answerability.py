@@ -531,6 +531,20 @@ _QUARTER = re.compile(r"\bQ([1-4])\b")
 _FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
+_NO_UNIT = r"(?![\d,.%\u00b0]|\s?(?:C|F|degrees?|per ?cent|percent|km|mm|cm|m|kg|mph|metres?|meters?)\b)"
+_UNDER = re.compile(rf"\b(?:under|below|younger than|less than|fewer than|up to|aged up to)\s+(\d+){_NO_UNIT}",
+                    re.IGNORECASE)  # age bands and groups of people, not temperatures or distances
+_OVER = re.compile(rf"\b(?:over|above|older than|more than|at least)\s+(\d+){_NO_UNIT}|\b(\d+)\s*(?:\+|and over|"
+                   r"or over|and above|or older|and older|or more)", re.IGNORECASE)
+
+
+def _bounds(text: str) -> set[tuple[str, str]]:
+    """('65', 'under') for 'under 65', ('65', 'over') for '65 and over' or 'over 65'."""
+    found = {(n, "under") for n in _UNDER.findall(text)}
+    found |= {(a or b, "over") for a, b in _OVER.findall(text)}
+    return found
+
+
 _BARE_PERIOD = re.compile(r"\b(?:the|this) (?:quarter|period|month|half|year|season)\b", re.IGNORECASE)
 _SMALL_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _YEARS_AGO = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? ago\b", re.IGNORECASE)
@@ -590,6 +604,10 @@ def _other_period(question: str, body: str, published_at: str, main: str = "") -
             told = {(o, n) for o, n in _ordinals(main) if n in nouns}
             if told and not asked & told:
                 return True
+    asked_side, said_side = _bounds(question), _bounds(body)
+    if any((n, "over" if side == "under" else "under") in said_side and (n, side) not in said_side
+           for n, side in asked_side):
+        return True  # "aged 65 and over" is not answered by "people under 65"
     asked_rate, said_rate = _rates(question), _rates(body)
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"
@@ -637,5 +655,23 @@ _ALIASES = {"uk": {"britain", "british", "england", "english", "scotland", "scot
 
 
 def _unmet(need: set[str], have: set[str]) -> set[str]:
-    """The question's names, dates and numbers that the article does not hold (allowing common aliases)."""
-    return {n for n in need - have if not _ALIASES.get(n, set()) & have}
+    """The question's names, dates and numbers that the article does not hold (allowing common aliases, and
+    a people for its place: 'South Africans' for South Africa, 'Kenya' for Kenyan)."""
+    missing = {n for n in need - have if not _ALIASES.get(n, set()) & have}
+    if not missing:
+        return missing
+    places = {p for h in have if h[:1].isalpha() for p in _places(h)}
+    return {n for n in missing if n not in places and not _places(n) & have}
+
+
+_DEMONYM_ENDINGS = ("ians", "ans", "ns", "ese", "ian", "an", "n", "is", "i", "s")
+
+
+def _places(word: str) -> set[str]:
+    """The places a people's name may come from: 'africans' -> africa, 'japanese' -> japan, 'kenyan' -> kenya."""
+    out = set()
+    for ending in _DEMONYM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            root = word[: -len(ending)]
+            out |= {root, root + "a"}
+    return out

@@ -37,6 +37,12 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "sought": r"request(?:s|ed)?|sought|seek(?:s|ing)?|appl(?:y|ied|ies|ication) for|asking for|asked for|"
                   r"demand(?:s|ed)?|bid(?:ding)? for",
     },
+    # a pay dispute or a takeover: what one side demands is not what the other offers
+    "bargaining": {
+        "demanded": r"seek(?:s|ing)?|sought|demand(?:s|ed|ing)?|asking for|asked for|call(?:s|ed|ing)? for|"
+                    r"claim(?:s|ed|ing)? for",
+        "offered": r"offer(?:s|ed|ing)?|propos(?:e|es|ed|al)|tabled|put forward",
+    },
     # which profit figure
     "profit": {
         "operating": r"operating (?:profit|income|loss|result)|ebitd?a|underlying",

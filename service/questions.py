@@ -193,7 +193,13 @@ def _focus(doc: Any) -> tuple[str | None, list[str]]:
         head = words[2].head  # "how large an advance"
     if head is None:
         return None, []
-    return head.lower_, _modifiers(head)
+    narrowing = _modifiers(head)
+    for prep in head.children:  # "share of the washing machine market", "rate of inflation"
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and obj.pos_ == "NOUN" and obj.lower_ not in _GENERIC:
+                    narrowing += [*_modifiers(obj), obj.lower_]
+    return head.lower_, narrowing
 
 
 # question openings whose kind needs no look at the focus

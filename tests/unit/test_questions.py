@@ -46,10 +46,10 @@ def test_numbers_the_question_already_holds_do_not_count() -> None:
     [
         ("How many workers joined the strike?", "count", ("workers",)),
         ("What is the Bank of Brenmark's overnight deposit rate?", "percent", ("overnight", "deposit")),
-        ("What is the annual salary of the chief executive?", "money", ("salary", "annual")),
+        ("What is the annual salary of the chief executive?", "money", ("salary", "annual", "chief", "executive")),
         ("What was the group's revenue in the quarter?", "money", ("revenue",)),
-        ("What is the population of the city of Velmora?", "any", ("population",)),
-        ("Who is the general secretary of the union?", "name", ("secretary", "general")),
+        ("What is the population of the city of Velmora?", "any", ("population", "city")),
+        ("Who is the general secretary of the union?", "name", ("secretary", "general", "union")),
         ("By what margin did members approve the deal?", "pair", ()),
         ("How long will the bridge stay closed?", "duration", ()),
         ("What are the reduced ferry departure times?", "time", ("reduced", "ferry", "departure")),
@@ -291,3 +291,18 @@ def test_a_sentence_whose_subject_is_another_player_does_not_answer() -> None:
                   title="Varga stuns Echeverri; Brassard through") == [False, True]
     assert [(m.value, m.kind) for m in mentions("The threshold rises from R95,750 to R101,200.")] == [
         ("95750", "money"), ("101200", "money")]
+
+
+def test_peoples_places_bargaining_sides_age_bands_and_of_phrases() -> None:
+    from service.answerability import _unmet
+
+    assert _unmet({"south", "africans"}, {"south", "africa"}) == set() and _unmet({"kenya"}, {"kenyan"}) == set()
+    assert _unmet({"ostrand"}, {"brenmark"}) == {"ostrand"}
+    assert _judge("What pay rise has the government offered nurses?",
+                  "The nurses' union is seeking a 17% pay rise over three years.",
+                  "The government has offered nurses a pay rise of 3.5% a year.") == [False, True]
+    assert _judge("What is the tax-free threshold for people aged 65 and over?",
+                  "The tax-free threshold for people under 65 will rise to R101,200 a year.",
+                  "The tax-free threshold for people aged 65 and over will rise to R156,000.") == [False, True]
+    assert analyse("What was the company's share of the washing machine market?").focus == (
+        "washing", "machine", "market")
