@@ -612,8 +612,10 @@ def _other_period(question: str, body: str, published_at: str, main: str = "") -
     if asked_rate and said_rate and not asked_rate & said_rate:
         return True  # "each year" is not answered by "11,000 vehicles a day"
     asked_months, said_months = _month_names(question), _month_names(body)
-    if said_months and _BARE_PERIOD.search(body):
-        said_months |= _month_names(main)  # "in the quarter, up from 13.1 million in the January-March quarter"
+    if (said_months and _BARE_PERIOD.search(body)) or (asked_months and not said_months and not years(body)):
+        # "in the quarter, up from 13.1 million in the January-March quarter"; a figure with no month at all
+        # is the article's own: the months of its title and lead
+        said_months |= _month_names(main)
     if asked_months and said_months and not asked_months & said_months:
         return True  # "in June" is not answered by "in August from 3.8% in July"
     asked_years = years(question)

@@ -306,3 +306,14 @@ def test_peoples_places_bargaining_sides_age_bands_and_of_phrases() -> None:
                   "The tax-free threshold for people aged 65 and over will rise to R156,000.") == [False, True]
     assert analyse("What was the company's share of the washing machine market?").focus == (
         "washing", "machine", "market")
+
+
+def test_a_figure_without_a_month_is_the_articles_own() -> None:
+    texts = ("The airline's share of domestic air traffic was 14.8%.",
+             "In May, its share of domestic air traffic was 13.9%.")
+    article = "Kestrel Air reported results for April-June on Friday. " + " ".join(texts)
+    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Kestrel results", "", "Wire",
+                         "2026-08-03", 1.0, 0.5) for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge("What was the airline's share of domestic air traffic in May?", evidence,
+                                           {"a1": article})
+    assert {j.evidence.sentence_index: j.answers for j in judged} == {0: False, 1: True}
