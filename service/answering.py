@@ -210,9 +210,10 @@ class Answerer:
             return None
         rest = [j for j in judged if j not in picks][: max(0, k - len(picks))]
         ordered = picks + rest
-        # a claim may cite only a sentence that answers the question on its own evidence (or a part of it): a
-        # small model's claim about some other figure in a nearby sentence must not pass as the answer
-        allowed = {i + 1 for i, j in enumerate(ordered) if j.constrained and (j.answers or j in picks)}
+        # a claim may cite only the answer sentences the judge picked: a small model's claim about some other
+        # figure in a nearby sentence ("a 40 million crown fund" for the most a household can claim) must not
+        # pass as the answer, even when that sentence would answer a looser reading of the question
+        allowed = set(range(1, len(picks) + 1))
         return Plan([j.evidence for j in ordered], len(picks), allowed)
 
     def retrieve(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> list[Evidence]:
