@@ -463,6 +463,7 @@ _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result|result of|caused
                      re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)
 def _lead(article: str) -> str:
     """An article's opening: its first two sentences (the first may be an "(Updated ...)" line)."""
     return " ".join(x.text for x in split_sentences("", article[:1200])[:2])
@@ -588,42 +589,64 @@ def years(text: str, published_at: str = "") -> set[int]:
 
 
 def _other_period(question: str, body: str, published_at: str, main: str = "") -> bool:
-    """A sentence about another period than the question's: the third quarter for a question about the
-    second, 2025 ('last year', in a 2026 article) for a question about 2024."""
+    """A sentence about another period, rate or age band than the question's. ``main`` is the article's
+    title and lead: a sentence that names no period of its own speaks of the article's."""
+    return (_other_numbered_period(question, body, published_at, main) or _other_side(question, body)
+            or _other_rate(question, body) or _other_month(question, body, main)
+            or _other_year(question, body, published_at))
+
+
+def _other_numbered_period(question: str, body: str, published_at: str, main: str) -> bool:
+    """The third quarter (or the full year) for a question about the second; "120,000 visitors a year" for
+    one about the first day; "revenue for the quarter" in a second-quarter story for the first quarter."""
     asked = {(o, n) for o, n in _ordinals(question) if o != "last"}  # "last quarter": the latest one
-    if asked:
-        said = _ordinals(body)
-        nouns = {n for _, n in asked}
-        if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
-            return True
-        if not said and _rates(body):
-            return True  # "on its first day" is not answered by "120,000 visitors a year"
-        if not said and main and not years(body, published_at):
-            # "revenue for the quarter", or a figure with no period at all, speaks of the article's own period:
-            # its title's or lead's
-            told = {(o, n) for o, n in _ordinals(main) if n in nouns}
-            if told and not asked & told:
-                return True
-    asked_side, said_side = _bounds(question), _bounds(body)
-    if any((n, "over" if side == "under" else "under") in said_side and (n, side) not in said_side
-           for n, side in asked_side):
-        return True  # "aged 65 and over" is not answered by "people under 65"
-    asked_rate, said_rate = _rates(question), _rates(body)
-    if asked_rate and said_rate and not asked_rate & said_rate:
-        return True  # "each year" is not answered by "11,000 vehicles a day"
-    asked_months, said_months = _month_names(question), _month_names(body)
-    if (said_months and _BARE_PERIOD.search(body)) or (asked_months and not said_months and not years(body)):
-        # "in the quarter, up from 13.1 million in the January-March quarter"; a figure with no month at all
-        # is the article's own: the months of its title and lead
-        said_months |= _month_names(main)
-    if asked_months and said_months and not asked_months & said_months:
-        return True  # "in June" is not answered by "in August from 3.8% in July"
-    asked_years = years(question)
-    if asked_years:
-        said_years = years(body, published_at)
-        if said_years and not asked_years & said_years:
-            return True
+    if not asked:
+        return False
+    said = _ordinals(body)
+    nouns = {n for _, n in asked}
+    if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
+        return True
+    if said:
+        return False
+    if _rates(body):
+        return True
+    if main and not years(body, published_at):
+        told = {(o, n) for o, n in _ordinals(main) if n in nouns}
+        return bool(told) and not asked & told
     return False
+
+
+def _other_side(question: str, body: str) -> bool:
+    """"aged 65 and over" is not answered by "people under 65"."""
+    said = _bounds(body)
+    return any((n, "over" if side == "under" else "under") in said and (n, side) not in said
+               for n, side in _bounds(question))
+
+
+def _other_rate(question: str, body: str) -> bool:
+    """"each year" is not answered by "11,000 vehicles a day"."""
+    asked, said = _rates(question), _rates(body)
+    return bool(asked and said and not asked & said)
+
+
+def _other_month(question: str, body: str, main: str) -> bool:
+    """"in June" is not answered by "in August, from 3.8% in July". A sentence's bare "the quarter", or a
+    figure with no month or year at all, speaks of the article's own months (title and lead)."""
+    asked, said = _month_names(question), _month_names(body)
+    if not asked:
+        return False
+    if (said and _BARE_PERIOD.search(body)) or (not said and not years(body)):
+        said |= _month_names(main)
+    return bool(said) and not asked & said
+
+
+def _other_year(question: str, body: str, published_at: str) -> bool:
+    """2025 ('last year', in a 2026 article) for a question about 2024."""
+    asked = years(question)
+    if not asked:
+        return False
+    said = years(body, published_at)
+    return bool(said) and not asked & said
 
 
 _RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(hour|day|week|month|quarter|year)\b"
