@@ -61,7 +61,8 @@ _QUANTITY_NOUNS = _words(
 )
 _QUESTION_WORDS = _words(
     "how what which who whom whose when where why many much long far old large big high "
-    "does did do is was were are will would can could"
+    "does did do is was were are will would can could "
+    "tell explain describe summarise summarize happen happens happened happening occur occurs occurred know"
 )
 STOPWORDS = _words(
     "a an the and or but if of to in on at by for with from as is are was were be been being it its this "
@@ -349,6 +350,7 @@ class Judge:
         total = sum(weight.values()) or 1.0
         need = names(question) | dates(question) | numbers(question) | _periods(question)
         phrases = name_phrases(question)
+        open_question = _is_open(question)
         held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
         out = []
         for e in evidence:
@@ -400,6 +402,8 @@ class Judge:
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             if answered and _close_to_answer(parts, answered, body, (exact | near) - _name_stems(question)):
                 score += 0.25  # "was jailed for six years" beats "received money from him over four years"
+            if open_question and e.sentence_index <= 1:
+                score += 0.3  # "what happened in X?", "who is Y?": a news story's lead says it first
             if answered and asked.kind == "any" and _WHY.match(question) and _CAUSAL.search(body):
                 score += 0.25  # a why-question prefers a sentence that gives a cause
             # the question's words must be matched (coverage), unless the sentence is a close paraphrase of it:
@@ -461,6 +465,22 @@ _WHY = re.compile(r"\s*(?:why\b|what (?:prompted|caused|triggered|led to|sparked
 _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result|result of|caused by|triggered by|prompted by|"
                      r"driven by|led to|after|since|citing|blamed|so that|in order to|reason|following|amid|as)\b",
                      re.IGNORECASE)
+
+
+_OPEN = re.compile(r"\s*(?:what(?:'s| is| has)? (?:happened|happening|going on|the latest|the news|the story)|"
+                   r"what went on|tell me (?:about|more)|(?:give me )?(?:a |an )?(?:summary|overview|update) (?:of|on)|"
+                   r"(?:any )?news (?:of|on|about))\b", re.IGNORECASE)
+_DEFINE = re.compile(r"\s*(?:what|who)(?: is| are| was| were|'s)\s+(.+?)\s*\??\s*$", re.IGNORECASE)
+
+
+def _is_open(question: str) -> bool:
+    """A question that asks what a story is, not one fact in it: "what happened in X?", "tell me about
+    Y", "who is Bence Varga?" (a name and nothing else)."""
+    if _OPEN.match(question):
+        return True
+    named = _DEFINE.match(question)
+    return bool(named) and all(w[:1].isupper() or w.lower() in ("the", "of", "and", "&")
+                               for w in named.group(1).split())
 
 
 @functools.lru_cache(maxsize=256)

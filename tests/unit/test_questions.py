@@ -317,3 +317,17 @@ def test_a_figure_without_a_month_is_the_articles_own() -> None:
     judged = Judge.from_texts(texts).judge("What was the airline's share of domestic air traffic in May?", evidence,
                                            {"a1": article})
     assert {j.evidence.sentence_index: j.answers for j in judged} == {0: False, 1: True}
+
+
+def test_open_questions_prefer_the_lead() -> None:
+    from service.answerability import _is_open
+
+    assert _is_open("What happened in Castellón?") and _is_open("Who is Bence Varga?")
+    assert _is_open("Tell me about the nurses' strike")
+    assert not _is_open("Who is the general secretary of the union?") and not _is_open("What is the rate?")
+    texts = ("A wildfire has forced 2,400 people from their homes in Castellón.",
+             '"Nobody is coming back if this keeps happening," said one farmer in Castellón.')
+    evidence = [Evidence("a1", i, t, 0, len(t), "Fire in Castellón", "", "Wire", "2026-08-03", 1.0, 0.5)
+                for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge("What happened in Castellón?", evidence)
+    assert judged[0].evidence.sentence_index == 0
