@@ -479,8 +479,9 @@ def _is_open(question: str) -> bool:
     if _OPEN.match(question):
         return True
     named = _DEFINE.match(question)
-    return bool(named) and all(w[:1].isupper() or w.lower() in ("the", "of", "and", "&")
-                               for w in named.group(1).split())
+    if named is None:
+        return False
+    return all(w[:1].isupper() or w.lower() in ("the", "of", "and", "&") for w in named.group(1).split())
 
 
 @functools.lru_cache(maxsize=256)
