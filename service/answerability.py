@@ -345,7 +345,7 @@ class Judge:
         focus_words = {w for p in parts for w in p.focus}
         q_words.update({stem(w): w for w in focus_words})
         # the main verb says which fact about the topic is asked ("jailed", "voted"): it weighs double
-        verbs = {stem(p.verb) for p in parts if p.verb}
+        verbs = {stem(p.verb) for p in parts if p.verb and p.verb not in _LIGHT_VERBS}
         weight = {s: self.idf(s) * (2.0 if s in verbs else 1.0) for s in q_words}
         total = sum(weight.values()) or 1.0
         need = names(question) | dates(question) | numbers(question) | _periods(question)
@@ -458,6 +458,9 @@ _PRICED = re.compile(r"\b(?:at|for)\s+(?:about |around |roughly |nearly |just ov
                      r"pounds?|pence|cents?|yen|crowns?|francs?|rupees?|yuan)\b))", re.IGNORECASE)
 
 
+# verbs that stand for whatever the sentence reports ("how did the currency react?" is answered by "the
+# crown rose 0.6%"): they get no extra weight
+_LIGHT_VERBS = _words("react reacted respond responded happen happened change changed do did fare fared")
 _ANAPHORA = re.compile(r"\b(?:that|this|these|those|the) (?:number|figure|total|amount|count|tally|level|rate)\b"
                        r"|^(?:It|They|He|She|This|That|These|Those)\b")
 _WHY = re.compile(r"\s*(?:why\b|what (?:prompted|caused|triggered|led to|sparked|drove|explains|was behind)\b)",
