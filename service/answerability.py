@@ -106,6 +106,16 @@ def bare(word: str) -> str:
     return word.lower().replace("\u2019", "'").removesuffix("'s").rstrip("'")
 
 
+def sentence_case(question: str) -> str:
+    """A question typed in capitals or Title Case, lower-cased (its first letter kept): capitals then
+    mark no names ("HOW MANY PEOPLE WERE EVACUATED" asks for no name 'People')."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", question) if len(w) > 1]
+    if len(words) < 3 or sum(w[0].isupper() for w in words) < 0.8 * len(words):
+        return question
+    low = question.lower()
+    return low[:1].upper() + low[1:]
+
+
 def strip_dateline(text: str) -> str:
     """A lead sentence without its 'CITY, Nov 3 (Agency) - ' dateline, which is context, not content."""
     return _DATELINE.sub("", text, count=1)
@@ -339,6 +349,7 @@ class Judge:
         self, question: str, evidence: Sequence[Evidence], articles: dict[str, str] | None = None,
     ) -> list[Judged]:
         """Score every candidate, best first; ``articles`` maps article ids to their full text."""
+        question = sentence_case(question)
         asked = analyse(question)
         parts = asked.parts or (asked,)
         q_words = {stem(w): w.lower() for w in content_words(question)}
@@ -418,6 +429,7 @@ class Judge:
     def select(self, question: str, judged: Sequence[Judged], limit: int = 3) -> list[Judged]:
         """The answer sentences: the best for each part of the question, plus any that add much unmatched weight
         when the question compares ("than", "both")."""
+        question = sentence_case(question)
         answering = [j for j in judged if j.answers]
         if not answering:
             return []

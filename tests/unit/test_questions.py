@@ -331,3 +331,11 @@ def test_open_questions_prefer_the_lead() -> None:
                 for i, t in enumerate(texts)]
     judged = Judge.from_texts(texts).judge("What happened in Castellón?", evidence)
     assert judged[0].evidence.sentence_index == 0
+
+
+def test_a_question_in_capitals_asks_for_no_names() -> None:
+    from service.answerability import sentence_case
+
+    assert sentence_case("HOW MANY PEOPLE WERE EVACUATED?") == "How many people were evacuated?"
+    assert sentence_case("What did Ostrand Mutual announce?") == "What did Ostrand Mutual announce?"
+    assert _judge("HOW MANY PEOPLE WERE EVACUATED?", "About 3,400 people were evacuated on Sunday.") == [True]
