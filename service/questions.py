@@ -54,7 +54,7 @@ _TYPE_NOUNS: dict[str, frozenset[str]] = {
                     "growth forecast estimate target limit cap threshold"),
     "percent": _set("rate rates percentage percent share proportion yield yields ratio"),
     "money": _set("cost costs price prices fee fees salary salaries wage wages pay budget payment payments "
-                  "compensation fine fines bill revenue revenues profit profits loss losses spending purse prize "
+                  "compensation fine fines bill revenue revenues profit profits loss losses spending purse "
                   "grant grants subsidy advance valuation debt tax toll fare fares rent money"),
     "time": _set("time times hour"),
     "date": _set("date dates day days year month week deadline"),
