@@ -378,7 +378,8 @@ class _Run:
         for claim in claims:
             self.done += 1
             t = time.perf_counter()
-            checked = self.checker.check(claim, self.evidence, vectors=self.vectors, allowed=self.allowed)
+            checked = self.checker.check(claim, self.evidence, vectors=self.vectors, allowed=self.allowed,
+                                         asked=self.question)
             self.check_s += time.perf_counter() - t
             self.stats["claims"] += 1
             self.stats["dropped"] += len(checked.dropped)

@@ -5,7 +5,8 @@ share of the claim's content words found in the cited text, times a penalty for 
 that does not match: a number missing from the sentence (or there of another kind: "14 million crowns"
 is not backed by "a 14-month renovation"), a name missing from the sentence and
 its article's title, or opposite polarity ("was cancelled" against "no notice that it ended").
-One such mismatch puts a claim below the default threshold whatever its similarity.
+One such mismatch puts a claim below the default threshold whatever its similarity; so do two or
+more invented content words (in neither the cited sentence, its title nor the question).
 Citations below the threshold are dropped; a claim left without any is re-attached to the best
 supporting evidence sentence if one clears the threshold, else marked unsupported.
 """
@@ -103,6 +104,13 @@ def mismatches(claim: str, cited: str, title: str = "") -> int:
     return missing
 
 
+def invented(claim: str, cited: str, title: str = "", asked: str = "") -> int:
+    """Content words of ``claim`` (four letters or more) found in neither ``cited``, its title nor the
+    question: "the 27-km detour to the bridge's *central pier*" from "a 27-km detour via the bridge"."""
+    known = content_stems(cited) | content_stems(title) | content_stems(asked)
+    return sum(1 for w in content_stems(claim) - known if len(w) >= 4 and not w[:1].isdigit())
+
+
 def lexical_support(claim: str, cited: str, title: str = "") -> float:
     """Share of the claim's content words found in ``cited``, halved for each mismatched hard fact."""
     words = content_stems(claim)
@@ -119,10 +127,13 @@ class CitationChecker:
         self.embedder = embedder
         self.threshold = threshold
 
-    def scores(self, claim: str, evidence: Sequence[Evidence], vectors: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, claim: str, evidence: Sequence[Evidence], vectors: np.ndarray | None = None,
+               asked: str = "") -> np.ndarray:
         """Support of ``claim`` by each evidence sentence, in [0, 1].
 
-        ``vectors`` (one row per evidence sentence) saves re-embedding stored sentences.
+        ``vectors`` (one row per evidence sentence) saves re-embedding stored sentences. ``asked`` (the
+        question) holds words a claim may repeat without a source; other words found in neither the
+        sentence nor its title are invented, and two or more of them count as one mismatch.
         """
         if not evidence:
             return np.zeros(0, np.float32)
@@ -136,19 +147,20 @@ class CitationChecker:
         out = np.zeros(len(evidence), np.float32)
         for i, e in enumerate(evidence):
             overlap = len(words & (content_stems(e.text) | content_stems(e.title))) / len(words) if words else 0.0
-            out[i] = (0.5 * sims[i] + 0.5 * overlap) * 0.5 ** mismatches(claim, e.text, e.title)
+            wrong = mismatches(claim, e.text, e.title) + int(invented(claim, e.text, e.title, asked) >= 2)
+            out[i] = (0.5 * sims[i] + 0.5 * overlap) * 0.5 ** wrong
         return out
 
     def check(
         self, claim: Claim, evidence: Sequence[Evidence], *, vectors: np.ndarray | None = None,
-        allowed: Collection[int] | None = None,
+        allowed: Collection[int] | None = None, asked: str = "",
     ) -> CheckedClaim:
         """Keep the citations that support ``claim``; re-attach or flag when none do.
 
         ``allowed`` (1-based positions) limits which sentences the claim may cite (for example the
         ones that answer the question); ``None`` allows all.
         """
-        scores = self.scores(claim.text, evidence, vectors)
+        scores = self.scores(claim.text, evidence, vectors, asked)
         valid = [m for m in claim.markers if 1 <= m <= len(evidence) and (allowed is None or m in allowed)]
         kept = [m for m in valid if scores[m - 1] >= self.threshold]
         dropped = [m for m in claim.markers if m not in kept]

@@ -106,3 +106,14 @@ def test_scores_use_given_vectors(checker: CitationChecker) -> None:
 def test_no_evidence_means_no_support(checker: CitationChecker) -> None:
     out = checker.check(Claim("Anything at all happened.", [1]), [])
     assert not out.supported and out.support == 0.0
+
+
+def test_a_claim_that_invents_details_is_not_supported_by_its_source() -> None:
+    from service.citations import invented
+
+    cited = "Drivers now face a 27-km detour via the bridge at Fennick."
+    assert invented("Drivers face a 27-km detour via Fennick.", cited) == 0
+    assert invented("Drivers face a 27-km detour to the bridge's central pier.", cited) == 2
+    # words the question holds may be repeated without a source
+    assert invented("The detour drivers face while the bridge is shut is 27 km.", cited,
+                    asked="How long is the detour drivers face while the bridge is shut?") == 0
