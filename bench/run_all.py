@@ -15,7 +15,6 @@ import sys
 import time
 
 
-
 def _question_set(folder: str) -> list[str]:
     return ["--articles", f"bench/{folder}/articles", "--questions", f"bench/{folder}/questions.jsonl",
             "--unanswerable", f"bench/{folder}/unanswerable.jsonl", "--out", f"bench/results/answers_{folder}.json"]
