@@ -362,6 +362,7 @@ class Judge:
         need = names(question) | dates(question) | numbers(question) | _periods(question)
         phrases = name_phrases(question)
         open_question = _is_open(question)
+        name_stems = {stem(w) for w in names(question)}
         held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
         out = []
         for e in evidence:
@@ -411,7 +412,7 @@ class Judge:
                 and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
-            if answered and _close_to_answer(parts, answered, body, (exact | near) - _name_stems(question)):
+            if answered and _close_to_answer(parts, answered, body, (exact | near) - name_stems):
                 score += 0.25  # "was jailed for six years" beats "received money from him over four years"
             if open_question and e.sentence_index <= 1:
                 score += 0.3  # "what happened in X?", "who is Y?": a news story's lead says it first
@@ -509,10 +510,6 @@ def previous_sentence(article: str, start: int) -> str:
     """The sentence before the one at ``start`` in ``article``."""
     before = split_sentences("", article[max(0, start - 600):start])
     return before[-1].text if before else ""
-
-
-def _name_stems(question: str) -> set[str]:
-    return {stem(w) for w in names(question)}
 
 
 def _close_to_answer(parts: Sequence[Asked], answered: frozenset[int], body: str, matched: set[str]) -> bool:

@@ -90,11 +90,12 @@ def _patterns() -> dict[str, dict[str, re.Pattern[str]]]:
             for family, classes in _FAMILIES.items()}
 
 
-def classes(text: str) -> dict[str, set[str]]:
-    """For each family, the classes ``text`` names: {'casualties': {'dead', 'injured'}}."""
-    found: dict[str, set[str]] = {}
+@functools.lru_cache(maxsize=4096)
+def classes(text: str) -> dict[str, frozenset[str]]:
+    """For each family, the classes ``text`` names: {'casualties': {'dead', 'injured'}} (do not modify)."""
+    found: dict[str, frozenset[str]] = {}
     for family, patterns in _patterns().items():
-        named = {name for name, pattern in patterns.items() if pattern.search(text)}
+        named = frozenset(name for name, pattern in patterns.items() if pattern.search(text))
         if named:
             found[family] = named
     return found
