@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
+_ASKING = r"sought|seek(?:s|ing)?|demand(?:s|ed|ing)?|asking for|asked for"  # money sought, pay demanded
+
 _FAMILIES: dict[str, dict[str, str]] = {
     # what happened to people in a disaster, an attack or a crackdown
     "casualties": {
@@ -34,13 +36,11 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "estimated": r"estimat(?:e|es|ed|ing)|projected|forecasts?|put (?:the|its) (?:cost|damage|bill)",
         "pledged": r"pledg(?:e|es|ed)|promis(?:e|es|ed)|earmark(?:ed)?|allocat(?:e|es|ed)|set aside|budgeted|"
                    r"approved (?:a |an )?(?:[\w-]+ ){0,4}(?:fund|package|grant|budget|aid)",
-        "sought": r"request(?:s|ed)?|sought|seek(?:s|ing)?|appl(?:y|ied|ies|ication) for|asking for|asked for|"
-                  r"demand(?:s|ed)?|bid(?:ding)? for",
+        "sought": rf"{_ASKING}|request(?:s|ed)?|appl(?:y|ied|ies|ication) for|bid(?:ding)? for",
     },
     # a pay dispute or a takeover: what one side demands is not what the other offers
     "bargaining": {
-        "demanded": r"seek(?:s|ing)?|sought|demand(?:s|ed|ing)?|asking for|asked for|call(?:s|ed|ing)? for|"
-                    r"claim(?:s|ed|ing)? for",
+        "demanded": rf"{_ASKING}|call(?:s|ed|ing)? for|claim(?:s|ed|ing)? for",
         "offered": r"offer(?:s|ed|ing)?|propos(?:e|es|ed|al)|tabled|put forward",
     },
     # which profit figure

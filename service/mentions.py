@@ -171,8 +171,8 @@ def _classify(text: str, m: re.Match[str]) -> str:
 
 # words before "X to Y" that make it a change or a range ("rose 4% to 38.60 euros", "from 3 to 5"), not a score
 _CHANGE_NOT_PAIR = re.compile(
-    r"\b(?:from|between|rose|rises|rise|fell|falls|fall|increased?|decreased?|raised?|cut|lowered|climbed|jumped|"
-    r"dropped|slid|slipped|grew|gained|lost|up|down|cuts?|hikes?|raises?)\s+$", re.IGNORECASE)
+    r"\b(?:from|between|rose|rises?|fell|falls?|increased?|decreased?|raise[sd]?|cuts?|lowered|climbed|jumped|"
+    r"dropped|slid|slipped|grew|gained|lost|up|down|hikes?)\s+$", re.IGNORECASE)
 
 
 def _unlike_sides(pair: str, after: str) -> bool:
@@ -215,10 +215,9 @@ def mentions(text: str) -> tuple[Mention, ...]:
         kind = _classify(text, m)
         if num.lower() in ("half", "quarter") and kind == "count":
             continue  # 'half the crews' is not a figure
-        if kind in ("count", "year") and num.isdigit() and _LABEL.search(text[max(0, m.start() - 30):m.start()]):
-            label = _LABEL.search(text[max(0, m.start() - 30):m.start()])
-            if label and label.group(1).lower() not in _NOT_LABELS:
-                continue  # 'Gate 4', 'Terminal 2', 'Boeing 737': part of a name, not a figure
+        label = _LABEL.search(text[max(0, m.start() - 30):m.start()]) if kind in ("count", "year") else None
+        if label and num.isdigit() and label.group(1).lower() not in _NOT_LABELS:
+            continue  # 'Gate 4', 'Terminal 2', 'Boeing 737': part of a name, not a figure
         if kind == "ordinal":
             continue
         out.append(Mention(m.group(), _value(num, m.group()), kind, m.start(), m.end()))
