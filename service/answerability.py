@@ -36,8 +36,10 @@ from service.questions import ACCEPTS, Asked, actors, analyse
 
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'\u2019-]*|\d[\d,.:/-]*%?")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
-_DATELINE = re.compile(  # "VELMORA, Nov 3 (Meridian Wire) - ", "LONDON (Reuters) -", "WASHINGTON \u2014 "
-    r"^[A-Z][A-Z .'\u2019-]+(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)]{1,80}\))? ?[-\u2013\u2014]+ ")
+_CAPITAL = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"  # and accented capitals: "GDA\u0143SK"
+_DATELINE = re.compile(  # "VELMORA, Nov 3 (Meridian Wire) - ", "LONDON (Reuters) -", "GDANSK, Poland \u2014 "
+    rf"^[{_CAPITAL}][{_CAPITAL} .'\u2019-]+(?:, [A-Z][\w.]+(?: [A-Z][\w.]+)?)?(?:, [A-Z][a-z]{{2,8}}\.? \d{{1,2}})?"
+    r"(?: \([^)]{1,80}\))? ?[-\u2013\u2014]+ ")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -375,7 +377,8 @@ class Judge:
             if _ANAPHORA.search(body[:60]):  # "By 6 p.m., that number had fallen to 23,000": read the sentence before
                 before = previous_sentence((articles or {}).get(e.article_id, ""), e.start)
                 context |= content_stems(before)
-            exact = set(q_words) & {stem(w) for w in words}
+            stems = {stem(w) for w in words}
+            exact = {s for s in q_words if _derived(s, stems)}
             missing = sorted(q_words[s] for s in set(q_words) - exact)
             vocabulary = sorted({w.lower() for w in words})
             near = {stem(w) for w in self._synonyms(missing, vocabulary)}
@@ -406,7 +409,8 @@ class Judge:
             if key not in held:
                 # the question's names and dates may be anywhere in the article, or in its publication date
                 article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
-                held[key] = names(article) | dates(article) | numbers(article) | _periods(article)
+                held[key] = names(article) | dates(article) | numbers(article) | _periods(article) \
+                    | {bare(w) for w in _WORD.findall(e.title) if w[0].isupper()}  # the title's first word too
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body) \
                 and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
@@ -512,6 +516,13 @@ def previous_sentence(article: str, start: int) -> str:
     return before[-1].text if before else ""
 
 
+def _derived(stemmed: str, stems: set[str]) -> bool:
+    """A question word's stem is in ``stems``, itself or as its doer: "leads" for "leader", "invest" for "investor"."""
+    if stemmed in stems or stemmed + "er" in stems or stemmed + "or" in stems:
+        return True
+    return len(stemmed) > 5 and stemmed.endswith(("er", "or")) and stemmed[:-2] in stems
+
+
 def _close_to_answer(parts: Sequence[Asked], answered: frozenset[int], body: str, matched: set[str]) -> bool:
     """A figure of the asked kind stands within a few words of a matched question word (not a name):
     the duration right after "jailed for", the count right before "households"."""
@@ -553,7 +564,8 @@ def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str) -> boo
     if asked.subject & {bare(w) for w in _WORD.findall(body)}:
         return False
     asked_about = set().union(*phrases) if phrases else set()
-    return bool(actors(body) - asked_about)  # the sentence's grammatical subject is some other named party
+    found = actors(body)  # "Sales in North America rose 11%, while Europe grew 2%": North America is asked about
+    return bool(found) and not found & asked_about  # the sentence's grammatical subjects are other named parties
 
 
 _ORDINAL = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|opening|1st|2nd|3rd|"
@@ -722,7 +734,7 @@ def _unmet(need: set[str], have: set[str]) -> set[str]:
     return {n for n in missing if n not in places and not _places(n) & have}
 
 
-_DEMONYM_ENDINGS = ("ians", "ans", "ns", "ese", "ian", "an", "n", "is", "i", "s")
+_DEMONYM_ENDINGS = ("vians", "ians", "ans", "ns", "ese", "vian", "ian", "an", "n", "is", "i", "s")  # Peru: Peruvian
 
 
 def _places(word: str) -> set[str]:

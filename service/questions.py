@@ -72,6 +72,8 @@ _GENERIC = _set(
     "top biggest largest smallest most least other some kind sort type much many more less own whole correct right "
     "true real big large small high low long short great huge little"
 )
+# "what share of people": people in general narrow nothing down
+_ANYONE = _set("people person persons individuals those")
 # abstract heads that any wording can fill: "what measures did the government announce?" is answered by
 # "the government announced tax cuts", which never says "measures"
 _ABSTRACT = _set(
@@ -197,7 +199,7 @@ def _focus(doc: Any) -> tuple[str | None, list[str]]:
     for prep in head.children:  # "share of the washing machine market", "rate of inflation"
         if prep.dep_ == "prep" and prep.lower_ == "of":
             for obj in prep.children:
-                if obj.dep_ == "pobj" and obj.pos_ == "NOUN" and obj.lower_ not in _GENERIC:
+                if obj.dep_ == "pobj" and obj.pos_ == "NOUN" and obj.lower_ not in _GENERIC | _ANYONE:
                     narrowing += [*_modifiers(obj), obj.lower_]
     return head.lower_, narrowing
 
@@ -215,6 +217,10 @@ _OPENINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) fo
 ))
 
 
+_MOVED_TO = re.compile(r"\b(?:r[io]sen?|fallen|fell|dropped|climbed|increased|decreased|grown|grew|jumped|slipped|"
+                       r"declined|eased|surged|slumped|plunged|soared|cut|raised|lowered)\s+to\s*(?:[?,]|$|(?:in|on|by|at|after|before|during|over|from|last|this)\b)")
+
+
 def _kind(question: str, head: str | None) -> str:
     q = question.lower().strip()
     head_kind = _kind_of_head(head) if head else None
@@ -226,6 +232,8 @@ def _kind(question: str, head: str | None) -> str:
         return "pair" if head in ("vote", "votes") else "count"
     if re.match(r"by how much\b", q):
         return "numeric"  # a change: "by how much did the bank raise its rate" (a percentage, a sum, a count)
+    if re.match(r"how much (?:quicker|slower|longer|shorter|sooner|earlier|later)\b", q):
+        return "duration"  # "how much quicker will the trip be": minutes saved
     if re.match(r"how much\b", q):
         if head_kind == "money" or (head is None and _MONEY_VERBS.search(q)) or re.search(r"\bmoney\b", q):
             return "money"
@@ -240,8 +248,10 @@ def _kind(question: str, head: str | None) -> str:
     if re.match(r"where\b", q):
         return "any" if re.search(r"\b(?:end(?:ed)? up|stand|stood|close[ds]?|settle[ds]?|finish(?:ed)?)\b", q) \
             else "name"
-    if re.match(r"what\b", q) and re.search(r"\bcost\b", q) and (head is None or head_kind is None):
-        return "money"  # "what will it cost", "what are the repairs expected to cost"
+    if re.match(r"what\b", q) and re.search(r"\bcosts?\b", q) and (head is None or head_kind is None):
+        return "money"  # "what will it cost", "what are the repairs expected to cost", "what does he say it costs"
+    if re.match(r"what\b", q) and head is None and _MOVED_TO.search(q):
+        return "numeric"  # "what did the operator say the delay had dropped to": a level
     if re.match(r"(?:(?:to|at|by|from|in|on|for|of) )?(?:what|which)\b", q) and head:
         if head_kind is None and re.match(r"(?:(?:to|at|by|from|in|on|for|of) )?which\b", q):
             return "name"  # "which judge", "which shelter": asks to identify someone or something by name

@@ -65,6 +65,11 @@ def test_numbers_the_question_already_holds_do_not_count() -> None:
         ("How old is the youngster who scored the winner?", "age", ()),
         ("On what date will the deal be completed?", "calendar", ()),
         ("How big a pay rise will the drivers get?", "numeric", ("pay",)),
+        ("How much quicker will the ferry crossing be after the upgrade?", "duration", ()),
+        ("What does the mayor say it costs to run the night buses?", "money", ()),
+        ("What did the agency say the average wait had fallen to in March?", "numeric", ()),
+        ("What did the council decide to cut to save money?", "any", ()),
+        ("What share of people who took the pill reported headaches?", "percent", ()),
     ],
 )
 def test_question_kind_and_focus(question: str, kind: str, focus: tuple[str, ...]) -> None:
@@ -339,3 +344,24 @@ def test_a_question_in_capitals_asks_for_no_names() -> None:
     assert sentence_case("HOW MANY PEOPLE WERE EVACUATED?") == "How many people were evacuated?"
     assert sentence_case("What did Ostrand Mutual announce?") == "What did Ostrand Mutual announce?"
     assert _judge("HOW MANY PEOPLE WERE EVACUATED?", "About 3,400 people were evacuated on Sunday.") == [True]
+
+
+def test_datelines_with_accents_and_countries_are_not_the_sentence() -> None:
+    from service.answerability import strip_dateline
+
+    assert strip_dateline("ŁÓDŹ, Poland — The council voted.") == "The council voted."
+    assert strip_dateline("QUITO, Ecuador, Sept 3 (Andes Wire) - Rain fell.") == "Rain fell."
+    assert strip_dateline("The U.S. - and others - said.") == "The U.S. - and others - said."
+
+
+def test_a_doer_names_the_deed_and_a_sentence_about_two_regions_is_about_both() -> None:
+    assert _judge("Who leads the Harbour Party?",
+                  "Harbour Party leader Ines Korda conceded defeat on Monday.", title="Korda concedes") == [True]
+    texts = ("Sales in South America rose 8% to €210m in the quarter, while Asia grew 1% to €95m.",
+             "Tessaly makes pumps and valves for water utilities.", "Its shares rose 3% in Madrid trading.",
+             "The company employs 4,100 people.", "It will report full-year results in February.")
+    evidence = [Evidence("a1", i, t, 0, len(t), "Tessaly quarterly sales rise", "", "Wire", "2026-11-06", 1.0, 0.5)
+                for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge("How much revenue did Tessaly make in South America in the quarter?",
+                                           evidence)
+    assert [j.evidence.sentence_index for j in judged if j.answers] == [0]
