@@ -221,9 +221,8 @@ _MOVED_TO = re.compile(r"\b(?:r[io]sen?|fallen|fell|dropped|climbed|increased|de
                        r"declined|eased|surged|slumped|plunged|soared|cut|raised|lowered)\s+to\s*(?:[?,]|$|(?:in|on|by|at|after|before|during|over|from|last|this)\b)")
 
 
-def _kind(question: str, head: str | None) -> str:
-    q = question.lower().strip()
-    head_kind = _kind_of_head(head) if head else None
+def _how_many_or_much(q: str, head: str | None, head_kind: str | None) -> str | None:
+    """The kind of a "how many/much" question; None for any other."""
     if re.match(r"(?:by )?how many\b", q):
         if head and re.fullmatch(rf"(?:{mentions.DURATION_UNITS})", head):
             return "duration"  # "how many years did it take"
@@ -238,6 +237,15 @@ def _kind(question: str, head: str | None) -> str:
         if head_kind == "money" or (head is None and _MONEY_VERBS.search(q)) or re.search(r"\bmoney\b", q):
             return "money"
         return "numeric"
+    return None
+
+
+def _kind(question: str, head: str | None) -> str:
+    q = question.lower().strip()
+    head_kind = _kind_of_head(head) if head else None
+    counted = _how_many_or_much(q, head, head_kind)
+    if counted:
+        return counted
     for pattern, kind in _OPENINGS:
         if pattern.match(q):
             return kind
