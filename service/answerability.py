@@ -412,7 +412,7 @@ class Judge:
                 held[key] = names(article) | dates(article) | numbers(article) | _periods(article) \
                     | {bare(w) for w in _WORD.findall(e.title) if w[0].isupper()}  # the title's first word too
             constrained = not _unmet(need, held[key]) \
-                and not _about_someone_else(asked, phrases, body) \
+                and not _about_someone_else(asked, phrases, body, _inner_names(full or e.text)) \
                 and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
@@ -550,7 +550,20 @@ def _compares(picks: Sequence[Judged]) -> bool:
     return len(figures) >= 2
 
 
-def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def _inner_names(article: str) -> frozenset[str]:
+    """Lower-case words written with a capital inside a sentence (names), not only at its start."""
+    out = set()
+    for m in _WORD.finditer(article):
+        if m.group()[0].isupper() and m.start() > 0 and m.group().lower() not in STOPWORDS:
+            before = article[:m.start()].rstrip()
+            if before and before[-1] not in ".!?:;\"\u201c\u201d'\u2018\u2019\u2014\u2013-(\n":
+                out.add(bare(m.group()))
+    return frozenset(out)
+
+
+def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str,
+                        known: frozenset[str] = frozenset()) -> bool:
     """A sentence whose actor is another party than the question's named subject.
 
     "What rate did Ostrand Mutual announce?" is not answered by "Kestrel Savings Bank will raise its
@@ -564,7 +577,7 @@ def _about_someone_else(asked: Asked, phrases: list[set[str]], body: str) -> boo
     if asked.subject & {bare(w) for w in _WORD.findall(body)}:
         return False
     asked_about = set().union(*phrases) if phrases else set()
-    found = actors(body)  # "Sales in North America rose 11%, while Europe grew 2%": North America is asked about
+    found = actors(body, known)  # "Sales in North America rose 11%, while Europe grew 2%": North America is asked about
     return bool(found) and not found & asked_about  # the sentence's grammatical subjects are other named parties
 
 
@@ -641,14 +654,19 @@ def _other_period(question: str, body: str, published_at: str, main: str = "") -
             or _other_year(question, body, published_at))
 
 
+_REPORTING_PERIODS = frozenset({"quarter", "half", "half-year", "year"})
+
+
 def _other_numbered_period(question: str, body: str, published_at: str, main: str) -> bool:
     """The third quarter (or the full year) for a question about the second; "120,000 visitors a year" for
     one about the first day; "revenue for the quarter" in a second-quarter story for the first quarter."""
     asked = {(o, n) for o, n in _ordinals(question) if o != "last"}  # "last quarter": the latest one
     if not asked:
         return False
-    said = _ordinals(body)
+    said = {(o, n) for o, n in _ordinals(body) if o != "last"}  # "weighed on results last year": no period of its own
     nouns = {n for _, n in asked}
+    if nouns & _REPORTING_PERIODS:  # a half-year figure is not a quarter's: any reporting period tells
+        nouns |= _REPORTING_PERIODS
     if {(o, n) for o, n in said if n in nouns or (o, n) == ("full", "year")} and not asked & said:
         return True
     if said:

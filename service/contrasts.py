@@ -28,6 +28,8 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "missing": r"missing|unaccounted",
         "displaced": r"displaced|evacuat(?:e|ed|es|ion|ions)|homeless|fled|flee(?:ing)?|sheltering|rehoused",
         "rescued": r"rescu(?:e|ed|es)|pulled (?:out|alive)",
+        "infected": r"infect(?:ed|ions?)|(?:confirmed |new |reported )cases|contracted|tested positive|fell ill|"
+                    r"sickened|developed (?:[\w-]+ ){0,2}(?:flu|influenza|symptoms|illness|disease|infections?)",
         "arrested": r"arrest(?:s|ed)?|detain(?:ed|s)?|detentions?|custody",
     },
     # sums of money: what was paid, what is estimated, what is promised, what is asked for

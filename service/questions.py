@@ -137,15 +137,17 @@ def _nlp() -> Any:
 
 
 @functools.lru_cache(maxsize=4096)
-def actors(text: str) -> frozenset[str]:
+def actors(text: str, known: frozenset[str] = frozenset()) -> frozenset[str]:
     """Lower-case words of the names that are the grammatical subject of ``text``'s verbs, with their
     owners ("Kestrel's chief executive said" -> kestrel). In "An adviser who kept a villa in the
-    Algarve was jailed", the subject is the adviser: the Algarve is no actor."""
+    Algarve was jailed", the subject is the adviser: the Algarve is no actor. ``known`` are names
+    the article holds: the tagger may take an unknown name opening a sentence for a common noun."""
     words: set[str] = set()
     for t in _nlp()(text):
         if t.dep_ not in ("nsubj", "nsubjpass") or t.head.pos_ not in ("VERB", "AUX"):
             continue
-        names = [c for c in t.subtree if c.pos_ == "PROPN" and (c.head == t or c == t or c.head.head == t)]
+        names = [c for c in t.subtree if (c.pos_ == "PROPN" or (c.is_title and c.lower_ in known))
+                 and (c.head == t or c == t or c.head.head == t)]
         words.update(c.lower_.removesuffix("'s").removesuffix("\u2019s") for c in names if c.is_alpha)
     return frozenset(words)
 

@@ -365,3 +365,23 @@ def test_a_doer_names_the_deed_and_a_sentence_about_two_regions_is_about_both() 
     judged = Judge.from_texts(texts).judge("How much revenue did Tessaly make in South America in the quarter?",
                                            evidence)
     assert [j.evidence.sentence_index for j in judged if j.answers] == [0]
+
+
+def test_deaths_are_not_infections_and_a_name_opening_a_sentence_is_an_actor() -> None:
+    assert _judge("How many people in the trial died of influenza?",
+                  "In total, 41 people in the trial developed confirmed influenza.",
+                  "Two people in the trial died of influenza.") == [False, True]
+    from service.questions import actors
+
+    said = "Brackwell have now conceded 13 goals in seven games."
+    assert "brackwell" in actors(said, frozenset({"brackwell"}))
+
+
+def test_a_half_year_figure_does_not_answer_in_a_quarterly_story() -> None:
+    from service.answerability import _other_numbered_period
+
+    main = "Orvalo results\nOrvalo said second-quarter revenue rose 6% to €1.8bn."
+    assert _other_numbered_period("What was Orvalo's net profit for the first half?", "Net profit rose to €131m.",
+                                  "2026-09-17", main)
+    assert not _other_numbered_period("What was Orvalo's net profit in the second quarter?",
+                                      "Net profit rose to €131m, after a writedown last year.", "2026-09-17", main)
