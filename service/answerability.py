@@ -365,6 +365,7 @@ class Judge:
         phrases = name_phrases(question)
         open_question = _is_open(question)
         name_stems = {stem(w) for w in names(question)}
+        own_names = bool(phrases) and not asked.parts and not asked.comparative  # each part may name its own
         held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
         out = []
         for e in evidence:
@@ -413,6 +414,8 @@ class Judge:
                     | {bare(w) for w in _WORD.findall(e.title) if w[0].isupper()}  # the title's first word too
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, _inner_names(full or e.text)) \
+                and not (own_names and _unnamed(phrases, f"{e.title}\n{_lead(full or '')}",
+                                                 f"{e.text} {read} {before or previous_sentence(full or '', e.start)}")) \
                 and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
@@ -508,6 +511,20 @@ def _is_open(question: str) -> bool:
 def _lead(article: str) -> str:
     """An article's opening: its first two sentences (the first may be an "(Updated ...)" line)."""
     return " ".join(x.text for x in split_sentences("", article[:1200])[:2])
+
+
+def _unnamed(phrases: list[set[str]], opening: str, text: str) -> bool:
+    """The question names a party or place that is not the story's topic (its title and lead),
+    and ``text`` (the sentence and the one before it) does not name it: "What share did Green Pomerania
+    win?" is not answered by the winner's share in the lead, nor a region's injured by the national toll."""
+    present = {bare(w) for w in _WORD.findall(text)}
+    topic = {bare(w) for w in _WORD.findall(opening) if w[0].isupper()}  # the title's first word too
+    for phrase in phrases:
+        phrase = {w for w in phrase if not dates(w)}  # 'April-June' is a period, no party
+        own = _unmet(phrase, topic)  # 'South Africans' is the topic of a story about South Africa
+        if own and len(_unmet(own, present)) == len(own):
+            return True
+    return False
 
 
 def previous_sentence(article: str, start: int) -> str:

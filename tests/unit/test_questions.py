@@ -385,3 +385,15 @@ def test_a_half_year_figure_does_not_answer_in_a_quarterly_story() -> None:
                                   "2026-09-17", main)
     assert not _other_numbered_period("What was Orvalo's net profit in the second quarter?",
                                       "Net profit rose to €131m, after a writedown last year.", "2026-09-17", main)
+
+
+def test_a_party_named_in_the_question_but_not_the_story_lead_must_be_named_by_the_sentence() -> None:
+    texts = ("The Harbour Alliance won Sunday's council election in Varno with 38.6% of the vote.",
+             "Turnout was 51.8%, up from 44.3%.",
+             "The Green List finished third with 14.9% and five seats.")
+    article = " ".join(texts)
+    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Alliance wins Varno vote", "",
+                         "Wire", "2026-09-14", 1.0, 0.5) for i, t in enumerate(texts)]
+    judged = Judge.from_texts(texts).judge("What share of the vote did the Green List win in the Varno election?",
+                                           evidence, {"a1": article})
+    assert [j.evidence.sentence_index for j in judged if j.constrained] == [2]
