@@ -412,11 +412,12 @@ class Judge:
                 article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
                 held[key] = names(article) | dates(article) | numbers(article) | _periods(article) \
                     | {bare(w) for w in _WORD.findall(e.title) if w[0].isupper()}  # the title's first word too
+            main = f"{e.title}\n{_lead(full or '')}"  # the story's topic and period
             constrained = not _unmet(need, held[key]) \
                 and not _about_someone_else(asked, phrases, body, _inner_names(full or e.text)) \
-                and not (own_names and _unnamed(phrases, f"{e.title}\n{_lead(full or '')}",
-                                                 f"{e.text} {read} {before or previous_sentence(full or '', e.start)}")) \
-                and not _other_period(question, body, e.published_at, f"{e.title}\n{_lead(full or '')}") \
+                and not (own_names and _unnamed(phrases, main, f"{e.text} {read} "
+                                                f"{before or previous_sentence(full or '', e.start)}")) \
+                and not _other_period(question, body, e.published_at, main) \
                 and not neighbouring(question, read)
             score = e.relevance + min(1.0, coverage) + (0.3 if typed else 0.0) + (0.2 if answered else 0.0)
             if answered and _close_to_answer(parts, answered, body, (exact | near) - name_stems):
