@@ -188,8 +188,8 @@ def _focus(doc: Any) -> tuple[str | None, list[str]]:
                 and t.head.i > t.i and not any(x.pos_ in ("AUX", "VERB") for x in doc[t.i + 1:t.head.i]):
             head = t.head  # "what new rate", "which shelter", "how many members", "how much prize money"
             break
-    if head is None and first.lower_ in ("what", "which", "who") and second.lower_ in _BE:
-        # "What is the X of Y?", "Who is the X?": the copula's other argument
+    if head is None and first.lower_ in ("what", "which", "who", "when", "where") and second.lower_ in _BE:
+        # "What is the X of Y?", "Who is the X?", "When is the X?": the copula's other argument
         head = next((c for c in second.children if c.dep_ in ("nsubj", "attr", "nsubjpass") and c.i != first.i
                      and c.pos_ == "NOUN"), None)
     if head is None and first.lower_ == "how" and second.lower_ in ("large", "big") and len(words) > 3 \

@@ -70,6 +70,8 @@ def test_numbers_the_question_already_holds_do_not_count() -> None:
         ("What did the agency say the average wait had fallen to in March?", "numeric", ()),
         ("What did the council decide to cut to save money?", "any", ()),
         ("What share of people who took the pill reported headaches?", "percent", ()),
+        ("When is the conciliation meeting between the two sides?", "date", ("meeting", "conciliation")),
+        ("Where was the summit held?", "name", ("summit",)),
     ],
 )
 def test_question_kind_and_focus(question: str, kind: str, focus: tuple[str, ...]) -> None:
