@@ -4,7 +4,8 @@ A question that asks "how many" is not answered by a percentage, a sum of money,
 time of day; "what rate" wants a percentage; "how long" a duration. Each number in a text is
 classified by the words around it (a currency before or after it, a unit, a month name, a.m./p.m.):
 
-- ``percent``: 9%, 4.25 percent, a quarter of a percentage point, 25 basis points
+- ``percent``: 9%, 4.25 percent, a quarter of a percentage point, 25 basis points, rates such as
+  279.4 per 100,000
 - ``money``: 500,000 crowns, $3 million, 2,000,000-crown
 - ``time``: 6 a.m., 12:15 p.m., 14:00
 - ``date``: Nov 3, 3 November, March 14 (a day of a month); ``year``: in 2019, March 14, 2027
@@ -144,6 +145,10 @@ _AGE_BEFORE = re.compile(r"(?:\baged|\bage of|\bages of|\bage)\s$", re.IGNORECAS
 _APPOSITION_AGE = re.compile(r"[A-Z][\w'\u2019-]+,\s$")  # "Erling Voss, 68, closed his farm"
 
 
+_PER_BASE = re.compile(r"\s(?:[a-z-]+\s){0,2}per\s(?:\d[\d,.]*|hundred|thousand|million)\b",
+                       re.IGNORECASE)  # "98.7 admissions per 100,000 residents", "3.2 deaths per 1,000 births"
+
+
 def _classify(text: str, m: re.Match[str]) -> str:
     num, start, end = m.group("num"), m.start(), m.end()
     after, before = text[end:end + 40], text[max(0, start - 12):start]
@@ -156,6 +161,8 @@ def _classify(text: str, m: re.Match[str]) -> str:
         return "percent"
     if _BEFORE_MONEY.search(before) or _AFTER_MONEY.match(after):
         return "money"
+    if _PER_BASE.match(after) or re.search(r"\bper\s$", before, re.IGNORECASE):
+        return "percent"  # a rate per some base, like a share: "279.4 per 100,000" (both numbers)
     if _AFTER_ORDINAL.match(after) and num[:1].isdigit():
         return "date" if _AFTER_DATE.match(after[2:]) or _BEFORE_DATE.search(before) else "ordinal"
     if num[:1].isdigit() and (_AFTER_DATE.match(after) or _BEFORE_DATE.search(before)):

@@ -399,3 +399,16 @@ def test_a_party_named_in_the_question_but_not_the_story_lead_must_be_named_by_t
     judged = Judge.from_texts(texts).judge("What share of the vote did the Green List win in the Varno election?",
                                            evidence, {"a1": article})
     assert [j.evidence.sentence_index for j in judged if j.constrained] == [2]
+
+
+def test_rates_per_base_and_baseline_years() -> None:
+    from service.answerability import _other_year
+
+    assert [(m.value, m.kind) for m in mentions("The rate was 279.4 per 100,000 residents.")] == [
+        ("279.4", "percent"), ("100000", "percent")]
+    assert [m.kind for m in mentions("It costs $5 per 1,000 words.")] == ["money", "percent"]
+    assert not _other_year("How many admissions were there in 2026?",
+                           "It counted 6,184 admissions, up 27% from 4,869 in the same period of 2025 and more.",
+                           "2026-10-10")
+    assert _other_year("How many admissions were there in 2024?", "It counted 6,184 admissions in 2025.", "2026-10-10")
+    assert _other_year("How many were there in 2024?", "The number rose from 2022 to 2025.", "2026-10-10")
