@@ -732,7 +732,8 @@ def _other_year(question: str, body: str, published_at: str) -> bool:
 
 # a year a figure is compared with: "6,184 admissions, up 27% from 4,869 in 2025" is 2026's figure
 _BASELINE_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against|versus|vs\.?)\s"
-                            r"(?:(?:[^.;,]|(?<=\d)[.,](?=\d)){0,30}?\s)?(?:in |of )?(1[89]\d\d|20\d\d)\b(?!\s?(?:to|and|-|\u2013)\s?\d)", re.IGNORECASE)
+                            r"(?:(?:[^.;,]|(?<=\d)[.,](?=\d)){0,30}?\s)?(?:in |of )?"
+                            r"(1[89]\d\d|20\d\d)\b(?!\s?(?:to|and|-|\u2013)\s?\d)", re.IGNORECASE)
 
 
 _RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(hour|day|week|month|quarter|year)\b"
