@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_answers [--limit N] [--systems generative,extractive,trust-markers,top-3]
         [--articles DIR --questions F --unanswerable F --out F]   (default: examples/articles and bench/*.jsonl;
-        bench/heldout/ and bench/heldout2/ are sets written apart from the system, for checking that it generalises)
+        bench/heldout*/ are sets written apart from the system, for checking that it generalises)
 
 Real embedder, real default model, a temporary embedded Chroma holding examples/articles.
 Systems compared on bench/questions.jsonl (answerable, with gold sentences) and

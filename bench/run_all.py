@@ -1,4 +1,4 @@
-"""Every benchmark in turn (``make bench``): index, answers (all three question sets), follow-ups,
+"""Every benchmark in turn (``make bench``): index, answers (set 1 and every held-out set), follow-ups,
 summaries and briefings, load. Each one prints its own table and writes bench/results/*.json.
 
     .venv/bin/python -m bench.run_all [--quick]
@@ -15,6 +15,10 @@ import sys
 import time
 
 
+# question sets written apart from the system (bench/heldout*/), each with its own articles
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+
+
 def _question_set(folder: str) -> list[str]:
     return ["--articles", f"bench/{folder}/articles", "--questions", f"bench/{folder}/questions.jsonl",
             "--unanswerable", f"bench/{folder}/unanswerable.jsonl", "--out", f"bench/results/answers_{folder}.json"]
@@ -26,8 +30,7 @@ def runs(quick: bool) -> list[list[str]]:
     out = [
         ["bench.bench_index", *(["--sizes", "1000", "--copies", "1", "--rounds", "1"] if quick else [])],
         ["bench.bench_answers", *answers],
-        ["bench.bench_answers", *answers, *_question_set("heldout")],
-        ["bench.bench_answers", *answers, *_question_set("heldout2")],
+        *(["bench.bench_answers", *answers, *_question_set(folder)] for folder in HELD_OUT),
         ["bench.bench_followups"],
         ["bench.bench_summaries", *(["--skip-briefings", "--limit", "3"] if quick else [])],
     ]
