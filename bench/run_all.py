@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-
 # question sets written apart from the system (bench/heldout*/), each with its own articles
 HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 
