@@ -141,8 +141,12 @@ def content_stems(text: str) -> set[str]:
 
 
 def numbers(text: str) -> set[str]:
-    """Digit groups with thousands separators removed ('2,100' -> '2100', '4.25%' -> '4.25')."""
-    return {d.replace(",", "").rstrip(".:") for d in _DIGITS.findall(text)}
+    """Digit groups with thousands separators removed ('2,100' -> '2100', '4.25%' -> '4.25'); not the digit
+    of a period's short name ('Q3', 'H1': ``_ordinals`` reads those)."""
+    return {d.replace(",", "").rstrip(".:") for d in _DIGITS.findall(_SHORT_PERIOD.sub(" ", text))}
+
+
+_SHORT_PERIOD = re.compile(r"\b(?:Q[1-4]|H[12])\b")
 
 
 def names(text: str) -> set[str]:
@@ -152,7 +156,7 @@ def names(text: str) -> set[str]:
         bare(w)
         for i, w in enumerate(words)
         if i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS
-        and w.lower().rstrip(".") not in _MONTHS and w.lower() not in _DAYS
+        and w.lower().rstrip(".") not in _MONTHS and w.lower() not in _DAYS and not _SHORT_PERIOD.fullmatch(w)
     }
 
 
@@ -605,7 +609,9 @@ _PERIOD = (r"quarter|half|round|day|week|month|year|leg|stage|set|period|reading
            r"half-year|time")
 _ORDINAL_NOUN = re.compile(rf"\b({_ORDINAL})[\s-]+({_PERIOD})s?\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\bQ([1-4])\b")
-_FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b", re.IGNORECASE)
+_HALF = re.compile(r"\bH([12])\b")
+_FULL_YEAR = re.compile(r"\b(?:full[- ]year|annual|yearly|12-month)\b(?!\s(?:increase|rise|growth|gain|decline|fall|"
+                        r"drop|change|rate|inflation|pace|basis|terms))", re.IGNORECASE)  # not a year-on-year change
 _YEAR = re.compile(r"(?<![\w.,-])(1[89]\d\d|20\d\d)(?![\w-])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|coming) year\b", re.IGNORECASE)
 _NO_UNIT = r"(?![\d,.%\u00b0]|\s?(?:C|F|degrees?|per ?cent|percent|km|mm|cm|m|kg|mph|metres?|meters?)\b)"
@@ -634,6 +640,7 @@ def _ordinals(text: str) -> set[tuple[str, str]]:
     ('full', 'year') for 'full-year' or 'annual' results."""
     found = {(_ORDINAL_WORDS.get(o.lower(), o.lower()), n.lower()) for o, n in _ORDINAL_NOUN.findall(text)}
     found |= {(("first", "second", "third", "fourth")[int(q) - 1], "quarter") for q in _QUARTER.findall(text)}
+    found |= {(("first", "second")[int(h) - 1], "half") for h in _HALF.findall(text)}
     if _FULL_YEAR.search(text):
         found.add(("full", "year"))
     return found
@@ -779,9 +786,22 @@ def _unmet(need: set[str], have: set[str]) -> set[str]:
 _DEMONYM_ENDINGS = ("vians", "ians", "ans", "ns", "ese", "vian", "ian", "an", "n", "is", "i", "s")  # Peru: Peruvian
 
 
+# peoples whose names are not their place's name plus an ending
+_IRREGULAR_PEOPLES = {
+    "french": "france", "dutch": "netherlands", "british": "britain", "english": "england", "scottish": "scotland",
+    "welsh": "wales", "irish": "ireland", "swiss": "switzerland", "greek": "greece", "spanish": "spain",
+    "danish": "denmark", "swedish": "sweden", "finnish": "finland", "polish": "poland", "turkish": "turkey",
+    "norwegian": "norway", "portuguese": "portugal", "filipino": "philippines", "thai": "thailand",
+    "lebanese": "lebanon", "maltese": "malta", "czech": "czechia", "slovak": "slovakia", "belgian": "belgium",
+    "hungarian": "hungary", "ukrainian": "ukraine", "argentine": "argentina", "argentinian": "argentina",
+    "brazilian": "brazil", "egyptian": "egypt", "iraqi": "iraq", "icelandic": "iceland", "luxembourgish": "luxembourg",
+}
+
+
 def _places(word: str) -> set[str]:
-    """The places a people's name may come from: 'africans' -> africa, 'japanese' -> japan, 'kenyan' -> kenya."""
-    out = set()
+    """The places a people's name may come from: 'africans' -> africa, 'japanese' -> japan, 'kenyan' -> kenya,
+    'french' -> france."""
+    out = {_IRREGULAR_PEOPLES[word]} if word in _IRREGULAR_PEOPLES else set()
     for ending in _DEMONYM_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             root = word[: -len(ending)]

@@ -412,3 +412,14 @@ def test_rates_per_base_and_baseline_years() -> None:
                            "2026-10-10")
     assert _other_year("How many admissions were there in 2024?", "It counted 6,184 admissions in 2025.", "2026-10-10")
     assert _other_year("How many were there in 2024?", "The number rose from 2022 to 2025.", "2026-10-10")
+
+
+def test_short_period_names_irregular_peoples_and_annual_changes() -> None:
+    from service.answerability import _ordinals, _unmet, names, numbers
+
+    question = "What was the average price in Lisbon in Q3 2026, and in H1?"
+    assert names(question) == {"lisbon"} and numbers(question) == {"2026"}
+    assert _ordinals(question) == {("third", "quarter"), ("first", "half")}
+    assert _ordinals("Prices rose 14.8%, the fastest annual increase.") == set()
+    assert _ordinals("Annual revenue was €2bn.") == {("full", "year")}
+    assert _unmet({"french"}, {"france"}) == set() and _unmet({"dutch"}, {"germany"}) == {"dutch"}
