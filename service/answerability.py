@@ -578,7 +578,7 @@ def _inner_names(article: str) -> frozenset[str]:
     out = set()
     for m in _WORD.finditer(article):
         if m.group()[0].isupper() and m.start() > 0 and m.group().lower() not in STOPWORDS:
-            before = article[:m.start()].rstrip()
+            before = article[max(0, m.start() - 8):m.start()].rstrip()  # the few characters before, not the text
             if before and before[-1] not in ".!?:;\"\u201c\u201d'\u2018\u2019\u2014\u2013-(\n":
                 out.add(bare(m.group()))
     return frozenset(out)

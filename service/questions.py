@@ -219,8 +219,10 @@ _OPENINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) fo
 ))
 
 
+# "what had the delay dropped to (in March)?": "to" ends the clause, so a level is asked for
 _MOVED_TO = re.compile(r"\b(?:r[io]sen?|fallen|fell|dropped|climbed|increased|decreased|grown|grew|jumped|slipped|"
-                       r"declined|eased|surged|slumped|plunged|soared|cut|raised|lowered)\s+to\s*(?:[?,]|$|(?:in|on|by|at|after|before|during|over|from|last|this)\b)")
+                       r"declined|eased|surged|slumped|plunged|soared|cut|raised|lowered)\s+to\s*"
+                       r"(?:[?,]|$|(?:in|on|by|at|after|before|during|over|from|last|this)\b)")
 
 
 def _how_many_or_much(q: str, head: str | None, head_kind: str | None) -> str | None:
