@@ -91,8 +91,15 @@ def test_name_phrases_keep_multi_word_names_together() -> None:
         {"ostrand", "mutual"}, {"bank", "brenmark"}]
 
 
+def _evidence(texts: tuple[str, ...], title: str, article: str = "", published: str = "2026-11-06") -> list[Evidence]:
+    """One article's sentences as retrieved evidence; offsets into ``article`` when it is given."""
+    starts = [article.index(t) if article else 0 for t in texts]
+    return [Evidence("a1", i, t, start, start + len(t), title, "", "Wire", published, 1.0, 0.5)
+            for i, (t, start) in enumerate(zip(texts, starts, strict=True))]
+
+
 def _judge(question: str, *texts: str, title: str = "Lenders react to rate rise") -> list[bool]:
-    evidence = [Evidence("a1", i, t, 0, len(t), title, "", "Wire", "2026-11-06", 1.0, 0.5) for i, t in enumerate(texts)]
+    evidence = _evidence(texts, title)
     judged = Judge.from_texts(texts).judge(question, evidence)
     by_text = {j.evidence.text: j.answers for j in judged}
     return [by_text[t] for t in texts]
@@ -284,8 +291,7 @@ def test_how_many_units_plural_weekdays_and_that_number() -> None:
     texts = ("About 61,000 households lost power immediately after the quake.",
              "By 6 p.m., that number had fallen to about 23,000, the utility said.")
     article = " ".join(texts)
-    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Quake", "", "Wire", "2026-09-12",
-                         1.0, 0.5) for i, t in enumerate(texts)]
+    evidence = _evidence(texts, "Quake", article, "2026-09-12")
     judged = Judge.from_texts(texts).judge("How many households were without power at 6 p.m.?", evidence,
                                            {"a1": article})
     assert all(j.answers for j in judged)  # "that number" is read with the sentence before: households
@@ -319,8 +325,7 @@ def test_a_figure_without_a_month_is_the_articles_own() -> None:
     texts = ("The airline's share of domestic air traffic was 14.8%.",
              "In May, its share of domestic air traffic was 13.9%.")
     article = "Kestrel Air reported results for April-June on Friday. " + " ".join(texts)
-    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Kestrel results", "", "Wire",
-                         "2026-08-03", 1.0, 0.5) for i, t in enumerate(texts)]
+    evidence = _evidence(texts, "Kestrel results", article, "2026-08-03")
     judged = Judge.from_texts(texts).judge("What was the airline's share of domestic air traffic in May?", evidence,
                                            {"a1": article})
     assert {j.evidence.sentence_index: j.answers for j in judged} == {0: False, 1: True}
@@ -334,8 +339,7 @@ def test_open_questions_prefer_the_lead() -> None:
     assert not _is_open("Who is the general secretary of the union?") and not _is_open("What is the rate?")
     texts = ("A wildfire has forced 2,400 people from their homes in Castellón.",
              '"Nobody is coming back if this keeps happening," said one farmer in Castellón.')
-    evidence = [Evidence("a1", i, t, 0, len(t), "Fire in Castellón", "", "Wire", "2026-08-03", 1.0, 0.5)
-                for i, t in enumerate(texts)]
+    evidence = _evidence(texts, "Fire in Castellón", published="2026-08-03")
     judged = Judge.from_texts(texts).judge("What happened in Castellón?", evidence)
     assert judged[0].evidence.sentence_index == 0
 
@@ -362,8 +366,7 @@ def test_a_doer_names_the_deed_and_a_sentence_about_two_regions_is_about_both() 
     texts = ("Sales in South America rose 8% to €210m in the quarter, while Asia grew 1% to €95m.",
              "Tessaly makes pumps and valves for water utilities.", "Its shares rose 3% in Madrid trading.",
              "The company employs 4,100 people.", "It will report full-year results in February.")
-    evidence = [Evidence("a1", i, t, 0, len(t), "Tessaly quarterly sales rise", "", "Wire", "2026-11-06", 1.0, 0.5)
-                for i, t in enumerate(texts)]
+    evidence = _evidence(texts, "Tessaly quarterly sales rise")
     judged = Judge.from_texts(texts).judge("How much revenue did Tessaly make in South America in the quarter?",
                                            evidence)
     assert [j.evidence.sentence_index for j in judged if j.answers] == [0]
@@ -394,8 +397,7 @@ def test_a_party_named_in_the_question_but_not_the_story_lead_must_be_named_by_t
              "Turnout was 51.8%, up from 44.3%.",
              "The Green List finished third with 14.9% and five seats.")
     article = " ".join(texts)
-    evidence = [Evidence("a1", i, t, article.index(t), article.index(t) + len(t), "Alliance wins Varno vote", "",
-                         "Wire", "2026-09-14", 1.0, 0.5) for i, t in enumerate(texts)]
+    evidence = _evidence(texts, "Alliance wins Varno vote", article, "2026-09-14")
     judged = Judge.from_texts(texts).judge("What share of the vote did the Green List win in the Varno election?",
                                            evidence, {"a1": article})
     assert [j.evidence.sentence_index for j in judged if j.constrained] == [2]
