@@ -392,6 +392,7 @@ class Judge:
             coverage = lexical + sum(weight[s] for s in near) / total
             # the focus must be named, or said in nearly the same word ("vehicles" for "cars")
             lights = {light(w) for w in words} | {light(w) for w in content_words(before)}  # 'that number' names it
+            lights |= {w.lower()[:-1] for w in words if w.lower().endswith("ed")}  # 'was sentenced to': a sentence
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
             named |= {w for w in map(light, unnamed) if _HEAD_ALIASES.get(w, set()) & lights}
@@ -733,8 +734,10 @@ def _other_year(question: str, body: str, published_at: str) -> bool:
     asked = years(question)
     if not asked:
         return False
-    said = years(body, published_at) - {int(y) for y in _BASELINE_YEAR.findall(body)}
-    return bool(said) and not asked & said
+    said = years(body, published_at)
+    if asked & said:
+        return False  # the sentence names the asked year, if only as a comparison ("3.84 in 2023/24")
+    return bool(said - {int(y) for y in _BASELINE_YEAR.findall(body)})
 
 
 # a year a figure is compared with: "6,184 admissions, up 27% from 4,869 in 2025" is 2026's figure

@@ -56,7 +56,8 @@ MEASURE_UNITS = (
 _AFTER_PERCENT = re.compile(r"\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points?\b|points?\b|pc\b)",
                             re.IGNORECASE)
 _AFTER_MONEY = re.compile(rf"(?:\s|-)(?:{_CURRENCY_WORDS})\b", re.IGNORECASE)
-_BEFORE_MONEY = re.compile(rf"(?:{_CURRENCY_SIGN}|\b(?:US|EUR|GBP|USD|SEK|NOK|DKK)\$?)\s?$|(?<![\w.])R$",
+_BEFORE_MONEY = re.compile(rf"(?:{_CURRENCY_SIGN}|\b(?:US|EUR|GBP|USD|SEK|NOK|DKK|CHF|JPY|CNY|INR|ZAR|AUD|CAD|NZD|HKD|"
+                           rf"SGD|MXN|BRL|kr\.?)\$?)\s?$|(?<![\w.])R$",
                            re.IGNORECASE)  # 'R' glued to the number: South African rand (R95,750)
 _AFTER_TIME = re.compile(r"\s?(?:a\.m\.|p\.m\.|am\b|pm\b|o'clock\b|GMT\b|UTC\b|CET\b|hrs\b)", re.IGNORECASE)
 _CLOCK = re.compile(r"^\d{1,2}:\d\d$")

@@ -425,3 +425,15 @@ def test_short_period_names_irregular_peoples_and_annual_changes() -> None:
     assert _ordinals("Prices rose 14.8%, the fastest annual increase.") == set()
     assert _ordinals("Annual revenue was €2bn.") == {("full", "year")}
     assert _unmet({"french"}, {"france"}) == set() and _unmet({"dutch"}, {"germany"}) == {"dutch"}
+
+
+def test_krone_sums_a_verbs_noun_and_a_compared_year_that_is_asked() -> None:
+    from service.answerability import _other_year
+
+    assert [m.kind for m in mentions("Net profit rose to kr 2.6bn from NOK 1.2bn.")] == ["money", "money"]
+    assert _judge("What sentence did Ana Ruiz receive?",
+                  "His co-defendant, Ana Ruiz, was sentenced to 9 years in March.",
+                  "The court sat in Pachuca.", "The hospital was never finished.", "Prosecutors had asked for more.",
+                  title="Former official jailed") == [True, False, False, False]
+    assert not _other_year("What was the index in 2023/24?",
+                           "It rose to 4.02 from 3.94 last year and 3.84 in 2023/24.", "2026-11-10")
