@@ -22,6 +22,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -370,7 +371,7 @@ class Judge:
         open_question = _is_open(question)
         name_stems = {stem(w) for w in names(question)}
         own_names = bool(phrases) and not asked.parts and not asked.comparative  # each part may name its own
-        held: dict[str, set[str]] = {}  # per article: the names, dates and numbers it holds (read once)
+        unmet: dict[str, bool] = {}  # per article: it lacks some of the question's names, dates or numbers
         out = []
         for e in evidence:
             body = strip_dateline(e.text)
@@ -412,13 +413,13 @@ class Judge:
             typed = any(stating)
             full = (articles or {}).get(e.article_id)
             key = e.article_id if full is not None else f"{e.article_id}:{e.sentence_index}"
-            if key not in held:
+            if key not in unmet:  # read once per article
                 # the question's names and dates may be anywhere in the article, or in its publication date
                 article = f"{e.title}\n{_date_words(e.published_at)}\n{full if full is not None else e.text}"
-                held[key] = names(article) | dates(article) | numbers(article) | _periods(article) \
-                    | {bare(w) for w in _WORD.findall(e.title) if w[0].isupper()}  # the title's first word too
+                held = names(article) | dates(article) | numbers(article) | _periods(article) | _capitalised(e.title)
+                unmet[key] = bool(_unmet(need, held))
             main = f"{e.title}\n{_lead(full or '')}"  # the story's topic and period
-            constrained = not _unmet(need, held[key]) \
+            constrained = not unmet[key] \
                 and not _about_someone_else(asked, phrases, body, _inner_names(full or e.text)) \
                 and not (own_names and _unnamed(phrases, main, f"{e.text} {read} "
                                                 f"{before or previous_sentence(full or '', e.start)}")) \
@@ -519,12 +520,19 @@ def _lead(article: str) -> str:
     return " ".join(x.text for x in split_sentences("", article[:1200])[:2])
 
 
+@functools.lru_cache(maxsize=512)
+def _capitalised(text: str) -> frozenset[str]:
+    """Every capitalised word of ``text``, the first one too (``names`` skips it: a sentence's first word
+    is capitalised anyway, a title's first word is often a name)."""
+    return frozenset(bare(w) for w in _WORD.findall(text) if w[0].isupper())
+
+
 def _unnamed(phrases: list[set[str]], opening: str, text: str) -> bool:
     """The question names a party or place that is not the story's topic (its title and lead),
     and ``text`` (the sentence and the one before it) does not name it: "What share did Green Pomerania
     win?" is not answered by the winner's share in the lead, nor a region's injured by the national toll."""
     present = {bare(w) for w in _WORD.findall(text)}
-    topic = {bare(w) for w in _WORD.findall(opening) if w[0].isupper()}  # the title's first word too
+    topic = _capitalised(opening)
     for phrase in phrases:
         phrase = {w for w in phrase if not dates(w)}  # 'April-June' is a period, no party
         own = _unmet(phrase, topic)  # 'South Africans' is the topic of a story about South Africa
@@ -776,7 +784,7 @@ _ALIASES = {"uk": {"britain", "british", "england", "english", "scotland", "scot
             "america": {"us", "american", "americans"}, "eu": {"european", "europe"}}
 
 
-def _unmet(need: set[str], have: set[str]) -> set[str]:
+def _unmet(need: AbstractSet[str], have: AbstractSet[str]) -> set[str]:
     """The question's names, dates and numbers that the article does not hold (allowing common aliases, and
     a people for its place: 'South Africans' for South Africa, 'Kenya' for Kenyan)."""
     missing = {n for n in need - have if not _ALIASES.get(n, set()) & have}
@@ -801,7 +809,8 @@ _IRREGULAR_PEOPLES = {
 }
 
 
-def _places(word: str) -> set[str]:
+@functools.lru_cache(maxsize=16384)
+def _places(word: str) -> frozenset[str]:
     """The places a people's name may come from: 'africans' -> africa, 'japanese' -> japan, 'kenyan' -> kenya,
     'french' -> france."""
     out = {_IRREGULAR_PEOPLES[word]} if word in _IRREGULAR_PEOPLES else set()
@@ -809,4 +818,4 @@ def _places(word: str) -> set[str]:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             root = word[: -len(ending)]
             out |= {root, root + "a"}
-    return out
+    return frozenset(out)

@@ -107,8 +107,11 @@ def mismatches(claim: str, cited: str, title: str = "") -> int:
 def invented(claim: str, cited: str, title: str = "", asked: str = "") -> int:
     """Content words of ``claim`` (four letters or more) found in neither ``cited``, its title nor the
     question: "the 27-km detour to the bridge's *central pier*" from "a 27-km detour via the bridge"."""
-    known = content_stems(cited) | content_stems(title) | content_stems(asked)
-    return sum(1 for w in content_stems(claim) - known if len(w) >= 4 and not w[:1].isdigit())
+    return _unsourced(content_stems(claim), content_stems(cited) | content_stems(title) | content_stems(asked))
+
+
+def _unsourced(words: set[str], known: set[str]) -> int:
+    return sum(1 for w in words - known if len(w) >= 4 and not w[:1].isdigit())
 
 
 def lexical_support(claim: str, cited: str, title: str = "") -> float:
@@ -144,10 +147,12 @@ class CitationChecker:
             claim_vec = self.embedder.embed([claim], "document")[0]
         sims = np.clip(vectors @ claim_vec, 0.0, 1.0)
         words = content_stems(claim)
+        question = content_stems(asked)
         out = np.zeros(len(evidence), np.float32)
         for i, e in enumerate(evidence):
-            overlap = len(words & (content_stems(e.text) | content_stems(e.title))) / len(words) if words else 0.0
-            wrong = mismatches(claim, e.text, e.title) + int(invented(claim, e.text, e.title, asked) >= 2)
+            source = content_stems(e.text) | content_stems(e.title)
+            overlap = len(words & source) / len(words) if words else 0.0
+            wrong = mismatches(claim, e.text, e.title) + int(_unsourced(words, source | question) >= 2)
             out[i] = (0.5 * sims[i] + 0.5 * overlap) * 0.5 ** wrong
         return out
 
