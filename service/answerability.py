@@ -371,6 +371,7 @@ class Judge:
         open_question = _is_open(question)
         name_stems = {stem(w) for w in names(question)}
         own_names = bool(phrases) and not asked.parts and not asked.comparative  # each part may name its own
+        apposed = _apposed_names(question, focus_words)
         unmet: dict[str, bool] = {}  # per article: it lacks some of the question's names, dates or numbers
         out = []
         for e in evidence:
@@ -404,6 +405,9 @@ class Judge:
                 counted = [w for w in counted_words(body) if w not in STOPWORDS]
                 named |= {light(w) for w in self._synonyms(unnamed, counted)}
             title_lights = {light(w) for w in content_words(e.title)}
+            # the story's ferry is named by its name: 'the Kalliroi' says 'the Kalliroi ferry'
+            capitals = _capitalised(body)
+            named |= {light(w) for w, ns in apposed.items() if ns & capitals and light(w) in title_lights}
             stating = [states(p, question, body) for p in parts]
             answered = frozenset(
                 i for i, p in enumerate(parts)
@@ -479,6 +483,7 @@ _HEAD_ALIASES: dict[str, set[str]] = {  # light forms (no plural endings)
     "salary": {"pay", "wage", "earning"}, "wage": {"pay", "salary"}, "fare": {"price", "ticket", "cost"},
     "price": {"cost", "fare"}, "fee": {"charge", "cost", "price"}, "fine": {"penalty"}, "toll": {"charge", "fee"},
     "attendance": {"crowd", "spectator"},
+    "punishment": {"sentence", "fine", "term", "jail", "prison", "ban"}, "sentence": {"term"}, "term": {"sentence"},
 }
 _PRICED = re.compile(r"\b(?:at|for)\s+(?:about |around |roughly |nearly |just over |just under )?"
                      r"(?:[$\u20ac\u00a3\u00a5\u20b9]|\d[\d,.]*\s?(?:[$\u20ac\u00a3\u00a5]|[a-z]*\s?(?:euros?|dollars?|"
@@ -531,11 +536,13 @@ def _unnamed(phrases: list[set[str]], opening: str, text: str) -> bool:
     """The question names a party or place that is not the story's topic (its title and lead),
     and ``text`` (the sentence and the one before it) does not name it: "What share did Green Pomerania
     win?" is not answered by the winner's share in the lead, nor a region's injured by the national toll."""
-    present = {bare(w) for w in _WORD.findall(text)}
+    named = _capitalised(text)  # a new party is named, not said by a common noun ('bus makers' for Ruolong Bus)
+    said = {bare(w) for w in _WORD.findall(text)}  # a party of the story's own ('the union' of Meridian Motors)
     topic = _capitalised(opening)
     for phrase in phrases:
         phrase = {w for w in phrase if not dates(w)}  # 'April-June' is a period, no party
         own = _unmet(phrase, topic)  # 'South Africans' is the topic of a story about South Africa
+        present = said if len(own) < len(phrase) else named
         if own and len(_unmet(own, present)) == len(own):
             return True
     return False
@@ -545,6 +552,21 @@ def previous_sentence(article: str, start: int) -> str:
     """The sentence before the one at ``start`` in ``article``."""
     before = split_sentences("", article[max(0, start - 600):start])
     return before[-1].text if before else ""
+
+
+def _apposed_names(question: str, focus: AbstractSet[str]) -> dict[str, frozenset[str]]:
+    """Each focus word with the name it qualifies in the question: 'ferry' in 'the Kalliroi ferry' or 'the ferry
+    Kalliroi' -> {'kalliroi'}."""
+    words = _WORD.findall(question)
+    out: dict[str, frozenset[str]] = {}
+    for i, w in enumerate(words):
+        if w.lower() not in focus:
+            continue
+        near = [x for x in (words[i - 1] if i > 1 else "", words[i + 1] if i + 1 < len(words) else "")
+                if x[:1].isupper() and bare(x) not in STOPWORDS]
+        if near:
+            out[w.lower()] = frozenset(bare(x) for x in near)
+    return out
 
 
 def _derived(stemmed: str, stems: set[str]) -> bool:
@@ -791,7 +813,7 @@ def _unmet(need: AbstractSet[str], have: AbstractSet[str]) -> set[str]:
     if not missing:
         return missing
     places = {p for h in have if h[:1].isalpha() for p in _places(h)}
-    return {n for n in missing if n not in places and not _places(n) & have}
+    return {n for n in missing if n not in places and not _places(n) & (have | places)}  # Danes: Danish
 
 
 _DEMONYM_ENDINGS = ("vians", "ians", "ans", "ns", "ese", "vian", "ian", "an", "n", "is", "i", "s")  # Peru: Peruvian
@@ -806,6 +828,9 @@ _IRREGULAR_PEOPLES = {
     "lebanese": "lebanon", "maltese": "malta", "czech": "czechia", "slovak": "slovakia", "belgian": "belgium",
     "hungarian": "hungary", "ukrainian": "ukraine", "argentine": "argentina", "argentinian": "argentina",
     "brazilian": "brazil", "egyptian": "egypt", "iraqi": "iraq", "icelandic": "iceland", "luxembourgish": "luxembourg",
+    "danes": "denmark", "dane": "denmark", "swedes": "sweden", "swede": "sweden", "finns": "finland", "finn": "finland",
+    "poles": "poland", "pole": "poland", "scots": "scotland", "turks": "turkey", "brits": "britain",
+    "spaniards": "spain", "spaniard": "spain", "greeks": "greece",
 }
 
 

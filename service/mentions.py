@@ -76,7 +76,9 @@ _CLOCK_WORDS = re.compile(  # "half past five", "a quarter to six" (not "5 to 2"
     rf"(?:\d{{1,2}}|{_NUM_WORDS})\b",
     re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(?:1[5-9]|20)\d\d-[01]\d-[0-3]\d\b")
-_TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight)\b", re.IGNORECASE)
+_TIME_WORDS = re.compile(r"\b(?:noon|midnight|midday|dawn|dusk|morning|afternoon|evening|overnight|"
+                         r"\d{1,3}(?:st|nd|rd|th) minute|(?:stoppage|injury|extra) time|half-?time)\b",
+                         re.IGNORECASE)  # a match's clock: 'in the 84th minute' says when a goal came
 _DATE_WORDS = re.compile(
     rf"(?<!\w)(?-i:{_MONTH})(?!\w)|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
     r"tomorrow|tonight|next (?:week|month|year|spring|summer|autumn|fall|winter)|last (?:week|month|year)|"

@@ -49,8 +49,8 @@ def _set(words: str) -> frozenset[str]:
 
 # head nouns of the focus that name the kind of answer (compared as lower-case words, singular or plural)
 _TYPE_NOUNS: dict[str, frozenset[str]] = {
-    "count": _set("number numbers count tally headcount turnout attendance"),
-    "numeric": _set("amount figure figures total sum size level value rise increase fall drop cut change gain "
+    "count": _set("number numbers count tally headcount attendance"),
+    "numeric": _set("turnout amount figure figures total sum size level value rise increase fall drop cut change gain "
                     "growth forecast estimate target limit cap threshold"),
     "percent": _set("rate rates percentage percent share proportion yield yields ratio"),
     "money": _set("cost costs price prices fee fees salary salaries wage wages pay budget payment payments "

@@ -437,3 +437,36 @@ def test_krone_sums_a_verbs_noun_and_a_compared_year_that_is_asked() -> None:
                   title="Former official jailed") == [True, False, False, False]
     assert not _other_year("What was the index in 2023/24?",
                            "It rose to 4.02 from 3.94 last year and 3.84 in 2023/24.", "2026-11-10")
+
+
+def test_a_new_party_is_named_not_said_by_a_common_noun() -> None:
+    article = ("The Commission imposed duties on electric buses from China, harming the bloc's own bus makers. "
+               "The duties will vary by manufacturer. Ruolong Bus was hit with 34.2%.")
+    texts = ("The duties will vary by manufacturer.", "Ruolong Bus was hit with 34.2%.")
+    judged = Judge.from_texts(texts).judge("What duty did the EU set for Ruolong Bus?",
+                                           _evidence(texts, "EU duties on Chinese buses", article), {"a1": article})
+    assert {j.evidence.text: j.constrained for j in judged} == {texts[0]: False, texts[1]: True}
+    # a party that shares the story's name may be said by its noun: "the union" of Meridian Motors
+    article = ("Meridian Motors workers are on strike. Output has halted. The Meridian Motors Workers' Union says "
+               "90% are out. Talks resume on Monday. Union president Ravi Rao said the offer was too low.")
+    texts = ("Union president Ravi Rao said the offer was too low.",)
+    judged = Judge.from_texts(texts).judge("Who is the president of the Meridian Motors Workers' Union?",
+                                           _evidence(texts, "Meridian Motors strike", article), {"a1": article})
+    assert judged[0].constrained
+
+
+def test_a_named_thing_names_its_kind_and_other_words_for_things() -> None:
+    from service.answerability import _unmet
+
+    # "the Kalliroi" names the story's ferry
+    assert _judge("When was the Kalliroi ferry last inspected?",
+                  "The Kalliroi passed its most recent annual inspection in April.",
+                  title="Two killed in Greek ferry fire") == [True]
+    texts = ("Sylvie Barrand received an 18-month suspended sentence and a €40,000 fine.",)
+    judged = Judge.from_texts(texts).judge("What punishment did Sylvie Barrand get?", _evidence(texts, "Trial"))
+    assert judged[0].focused  # a sentence and a fine are punishments
+    assert _judge("When did Daniel Okafor score the winner?",
+                  "Daniel Okafor scored twice, his second a header in the 84th minute.",
+                  title="Saltmarsh stun Kingsbridge") == [True]
+    assert _unmet({"danes"}, {"danish"}) == set() and _unmet({"swedes"}, {"sweden"}) == set()
+    assert analyse("What was turnout in the election?").kind == "numeric"  # 49.8% or 2.1 million voters
