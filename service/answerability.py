@@ -408,6 +408,9 @@ class Judge:
             # the story's ferry is named by its name: 'the Kalliroi' says 'the Kalliroi ferry'
             capitals = _capitalised(body)
             named |= {light(w) for w, ns in apposed.items() if ns & capitals and light(w) in title_lights}
+            # a focus said in other words is matched: "a five-year term" matches the question's "sentence"
+            aliased = {stem(w) for w in unnamed if _HEAD_ALIASES.get(light(w), set()) & lights} - exact - near
+            coverage += sum(weight.get(s, 0.0) * (0.5 if s in in_title else 1.0) for s in aliased) / total
             stating = [states(p, question, body) for p in parts]
             answered = frozenset(
                 i for i, p in enumerate(parts)
@@ -767,13 +770,18 @@ def _other_year(question: str, body: str, published_at: str) -> bool:
     said = years(body, published_at)
     if asked & said:
         return False  # the sentence names the asked year, if only as a comparison ("3.84 in 2023/24")
-    return bool(said - {int(y) for y in _BASELINE_YEAR.findall(body)})
+    baseline = _BASELINE_YEAR.findall(body) + _SINCE_YEAR.findall(body)
+    return bool(said - {int(y) for y in baseline})
 
 
 # a year a figure is compared with: "6,184 admissions, up 27% from 4,869 in 2025" is 2026's figure
 _BASELINE_YEAR = re.compile(r"\b(?:from|than|compared (?:with|to)|against|versus|vs\.?)\s"
                             r"(?:(?:[^.;,]|(?<=\d)[.,](?=\d)){0,30}?\s)?(?:in |of )?"
                             r"(1[89]\d\d|20\d\d)\b(?!\s?(?:to|and|-|\u2013)\s?\d)", re.IGNORECASE)
+
+
+# a year a record or a run is counted from: "the lowest since the city began publishing figures in 1983"
+_SINCE_YEAR = re.compile(r"\bsince\b[^.;,]{0,60}?\b(1[89]\d\d|20\d\d)\b", re.IGNORECASE)
 
 
 _RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(hour|day|week|month|quarter|year)\b"

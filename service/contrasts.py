@@ -31,6 +31,13 @@ _FAMILIES: dict[str, dict[str, str]] = {
         "infected": r"infect(?:ed|ions?)|(?:confirmed |new |reported )cases|contracted|tested positive|fell ill|"
                     r"sickened|developed (?:[\w-]+ ){0,2}(?:flu|influenza|symptoms|illness|disease|infections?)",
         "arrested": r"arrest(?:s|ed)?|detain(?:ed|s)?|detentions?|custody",
+        "aboard": r"on board|aboard|onboard",  # all who were there, not the toll among them
+    },
+    # a court report: the sentence prosecutors asked for is not the one the court passed
+    "sentencing": {
+        "sought": rf"{_ASKING}|request(?:s|ed)?|called for",
+        "passed": r"sentenced|jailed|imprisoned|handed (?:down )?(?:a|an)\b|(?:was|were) given|ordered to serve|"
+                  r"received (?:a|an)\b",
     },
     # sums of money: what was paid, what is estimated, what is promised, what is asked for
     "money": {

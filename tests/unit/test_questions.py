@@ -470,3 +470,27 @@ def test_a_named_thing_names_its_kind_and_other_words_for_things() -> None:
                   title="Saltmarsh stun Kingsbridge") == [True]
     assert _unmet({"danes"}, {"danish"}) == set() and _unmet({"swedes"}, {"sweden"}) == set()
     assert analyse("What was turnout in the election?").kind == "numeric"  # 49.8% or 2.1 million voters
+
+
+def test_the_sentence_sought_is_not_the_one_passed_and_a_record_year_is_no_period() -> None:
+    from service.answerability import _other_year
+    from service.contrasts import neighbouring
+
+    question = "How long a prison term had prosecutors asked for Ernesto Valdivia?"
+    assert neighbouring(question, "A judge sentenced Ernesto Valdivia to 18 years in prison.")
+    assert not neighbouring(question, "Prosecutors had sought 25 years for Valdivia.")
+    assert neighbouring("How many people were on board the ferry?", "Two people were killed in the ferry fire.")
+    assert not _other_year("What was turnout in the 2026 election compared with the previous one?",
+                           "Turnout fell to 49.8%, the lowest since the city began publishing figures in 1983, "
+                           "from 53.9% in 2021.", "2026-11-08")
+
+
+def test_a_focus_said_in_other_words_counts_as_matched() -> None:
+    texts = ("Prosecutors had sought a five-year term for Vallory.", "The court sat in Lyon for six weeks.",
+             "The company denied any wrongdoing.", "Shares fell 4% on Monday.")
+    judged = {j.evidence.text: j for j in Judge.from_texts(texts).judge(
+        "What sentence had prosecutors asked for against Vallory?", _evidence(texts, "Implant boss convicted"))}
+    plain = {j.evidence.text: j for j in Judge.from_texts(texts).judge(
+        "What had prosecutors asked for against Vallory?", _evidence(texts, "Implant boss convicted"))}
+    assert judged[texts[0]].focused  # a term is a sentence
+    assert judged[texts[0]].coverage > plain[texts[0]].coverage  # and the question's "sentence" is matched
