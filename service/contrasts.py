@@ -24,7 +24,8 @@ _FAMILIES: dict[str, dict[str, str]] = {
     "casualties": {
         "dead": r"kill(?:s|ed|ing)?|die[ds]?|dying|dead|deaths?|death toll|fatalit(?:y|ies)|fatally|lives lost|"
                 r"perished",
-        "injured": r"injur(?:e|es|ed|ies|y)|wounded|wounding|hurt|hospitali[sz]ed",
+        "injured": r"injur(?:e|es|ed|ies|y)|wounded|wounding|hurt|hospitali[sz]ed|admitted to hospital|"
+                    r"hospital admissions?",
         "missing": r"missing|unaccounted",
         "displaced": r"displaced|evacuat(?:e|ed|es|ion|ions)|homeless|fled|flee(?:ing)?|sheltering|rehoused",
         "rescued": r"rescu(?:e|ed|es)|pulled (?:out|alive)",

@@ -480,6 +480,8 @@ def test_the_sentence_sought_is_not_the_one_passed_and_a_record_year_is_no_perio
     assert neighbouring(question, "A judge sentenced Ernesto Valdivia to 18 years in prison.")
     assert not neighbouring(question, "Prosecutors had sought 25 years for Valdivia.")
     assert neighbouring("How many people were on board the ferry?", "Two people were killed in the ferry fire.")
+    assert neighbouring("How many people in the placebo group died of influenza?",
+                        "Eleven were admitted to hospital with influenza, compared with 38 in the placebo group.")
     assert not _other_year("What was turnout in the 2026 election compared with the previous one?",
                            "Turnout fell to 49.8%, the lowest since the city began publishing figures in 1983, "
                            "from 53.9% in 2021.", "2026-11-08")
