@@ -83,7 +83,7 @@ def supported_share(desk: Any, claims: list[Any], citations: list[Any]) -> tuple
 
 
 def lead(desk: Any, article_id: str, n: int) -> str:
-    from service.answerability import strip_dateline
+    from service.text import strip_dateline
 
     _, sentences = desk.store.get(article_id)
     return " ".join(strip_dateline(s.text) for s in sentences[:n])

@@ -27,10 +27,11 @@ from index.errors import NewsdeskError
 from index.search import Evidence, Searcher
 from index.store import Filters
 from service import prompts
-from service.answerability import Judge, content_stems, looks_like_injection, states
+from service.answerability import Judge, looks_like_injection, states
 from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 from service.questions import analyse
+from service.text import content_stems
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,10 @@ import numpy as np
 from index.errors import InvalidRequest
 from index.search import near_duplicate
 from index.store import Filters
-from service.answerability import strip_dateline
 from service.answering import Citation, ClaimOut, join_claims
 from service.salience import ArticleData, article_info, load_article, to_evidence
 from service.summarizing import NoMatchingArticles, Summarizer, SummaryMode, SummaryResult, summarizer_for
+from service.text import strip_dateline
 from service.timeline import Discrepancy, Event, conflicts, corrections, events, is_correction, to_day
 
 if TYPE_CHECKING:

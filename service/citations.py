@@ -22,8 +22,8 @@ import numpy as np
 from index.embedder import Embedder
 from index.search import Evidence
 from index.sentences import split_sentences
-from service.answerability import STOPWORDS, content_stems, names
 from service.mentions import facts_missing
+from service.text import STOPWORDS, content_stems, names
 
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _ONLY_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+\s*[.!?]?\s*$")

@@ -29,14 +29,7 @@ from index.errors import ArticleNotFound, InvalidRequest
 from index.search import Evidence, Searcher, near_duplicate, tokens
 from index.store import Filters, Store
 from service import prompts
-from service.answerability import (
-    content_stems,
-    content_words,
-    looks_like_injection,
-    names,
-    numbers,
-    strip_dateline,
-)
+from service.answerability import looks_like_injection
 from service.answering import Citation, ClaimOut, ContextTooLong, join_claims
 from service.citations import CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
@@ -48,6 +41,7 @@ from service.salience import (
     load_article,
     rank_articles,
 )
+from service.text import content_stems, content_words, names, numbers, strip_dateline
 
 if TYPE_CHECKING:
     from service.runtime import Newsdesk

@@ -24,8 +24,9 @@ from typing import Literal
 from index.articles import parse_datetime
 from index.search import near_duplicate
 from index.sentences import Sentence
-from service.answerability import looks_like_injection, numbers, strip_dateline
+from service.answerability import looks_like_injection
 from service.salience import ArticleData
+from service.text import numbers, strip_dateline
 
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                             "nov", "dec"))}

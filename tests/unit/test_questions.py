@@ -7,10 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.search import Evidence
-from service.answerability import Judge, lead_in, name_phrases
+from service.answerability import Judge
 from service.mentions import KINDS as MENTION_KINDS
 from service.mentions import kinds_in, mentions
 from service.questions import KINDS, analyse
+from service.text import lead_in, name_phrases
 
 
 @pytest.mark.parametrize(
@@ -143,8 +144,8 @@ def test_abstract_heads_do_not_need_to_be_named() -> None:
 
 
 def test_may_and_march_are_months_only_when_capitalised() -> None:
-    from service.answerability import dates
     from service.mentions import has_time_or_date
+    from service.text import dates
 
     assert not has_time_or_date("Rates may rise and workers will march.")
     assert has_time_or_date("Rates rose in May.")
@@ -252,7 +253,7 @@ def test_months_numbered_periods_and_years_ago() -> None:
     assert _judge("What was the group's revenue in the first quarter?",
                   "Second-quarter revenue beat estimates.",
                   "Revenue for the quarter rose 18% to 2.41 billion dollars.") == [False, False]
-    from service.answerability import years
+    from service.periods import years
 
     assert years("At the general election two years ago, Labour won.", "2026-09-11") == {2024}
 
@@ -285,7 +286,7 @@ def test_a_figure_without_a_period_is_the_articles_own() -> None:
 def test_how_many_units_plural_weekdays_and_that_number() -> None:
     assert analyse("How many years did the team spend developing the vaccine?").kind == "duration"
     assert analyse("How many kilometres is the detour?").kind == "measure"
-    from service.answerability import dates
+    from service.text import dates
 
     assert dates("Shuttles run every 20 minutes on Saturdays.") == {"saturday"}
     texts = ("About 61,000 households lost power immediately after the quake.",
@@ -307,10 +308,10 @@ def test_a_sentence_whose_subject_is_another_player_does_not_answer() -> None:
 
 
 def test_peoples_places_bargaining_sides_age_bands_and_of_phrases() -> None:
-    from service.answerability import _unmet
+    from service.parties import unmet
 
-    assert _unmet({"south", "africans"}, {"south", "africa"}) == set() and _unmet({"kenya"}, {"kenyan"}) == set()
-    assert _unmet({"ostrand"}, {"brenmark"}) == {"ostrand"}
+    assert unmet({"south", "africans"}, {"south", "africa"}) == set() and unmet({"kenya"}, {"kenyan"}) == set()
+    assert unmet({"ostrand"}, {"brenmark"}) == {"ostrand"}
     assert _judge("What pay rise has the government offered nurses?",
                   "The nurses' union is seeking a 17% pay rise over three years.",
                   "The government has offered nurses a pay rise of 3.5% a year.") == [False, True]
@@ -345,7 +346,7 @@ def test_open_questions_prefer_the_lead() -> None:
 
 
 def test_a_question_in_capitals_asks_for_no_names() -> None:
-    from service.answerability import sentence_case
+    from service.text import sentence_case
 
     assert sentence_case("HOW MANY PEOPLE WERE EVACUATED?") == "How many people were evacuated?"
     assert sentence_case("What did Ostrand Mutual announce?") == "What did Ostrand Mutual announce?"
@@ -353,7 +354,7 @@ def test_a_question_in_capitals_asks_for_no_names() -> None:
 
 
 def test_datelines_with_accents_and_countries_are_not_the_sentence() -> None:
-    from service.answerability import strip_dateline
+    from service.text import strip_dateline
 
     assert strip_dateline("ŁÓDŹ, Poland — The council voted.") == "The council voted."
     assert strip_dateline("QUITO, Ecuador, Sept 3 (Andes Wire) - Rain fell.") == "Rain fell."
@@ -383,12 +384,12 @@ def test_deaths_are_not_infections_and_a_name_opening_a_sentence_is_an_actor() -
 
 
 def test_a_half_year_figure_does_not_answer_in_a_quarterly_story() -> None:
-    from service.answerability import _other_numbered_period
+    from service.periods import other_numbered_period
 
     main = "Orvalo results\nOrvalo said second-quarter revenue rose 6% to €1.8bn."
-    assert _other_numbered_period("What was Orvalo's net profit for the first half?", "Net profit rose to €131m.",
+    assert other_numbered_period("What was Orvalo's net profit for the first half?", "Net profit rose to €131m.",
                                   "2026-09-17", main)
-    assert not _other_numbered_period("What was Orvalo's net profit in the second quarter?",
+    assert not other_numbered_period("What was Orvalo's net profit in the second quarter?",
                                       "Net profit rose to €131m, after a writedown last year.", "2026-09-17", main)
 
 
@@ -404,38 +405,40 @@ def test_a_party_named_in_the_question_but_not_the_story_lead_must_be_named_by_t
 
 
 def test_rates_per_base_and_baseline_years() -> None:
-    from service.answerability import _other_year
+    from service.periods import other_year
 
     assert [(m.value, m.kind) for m in mentions("The rate was 279.4 per 100,000 residents.")] == [
         ("279.4", "percent"), ("100000", "percent")]
     assert [m.kind for m in mentions("It costs $5 per 1,000 words.")] == ["money", "percent"]
-    assert not _other_year("How many admissions were there in 2026?",
+    assert not other_year("How many admissions were there in 2026?",
                            "It counted 6,184 admissions, up 27% from 4,869 in the same period of 2025 and more.",
                            "2026-10-10")
-    assert _other_year("How many admissions were there in 2024?", "It counted 6,184 admissions in 2025.", "2026-10-10")
-    assert _other_year("How many were there in 2024?", "The number rose from 2022 to 2025.", "2026-10-10")
+    assert other_year("How many admissions were there in 2024?", "It counted 6,184 admissions in 2025.", "2026-10-10")
+    assert other_year("How many were there in 2024?", "The number rose from 2022 to 2025.", "2026-10-10")
 
 
 def test_short_period_names_irregular_peoples_and_annual_changes() -> None:
-    from service.answerability import _ordinals, _unmet, names, numbers
+    from service.parties import unmet
+    from service.periods import ordinals
+    from service.text import names, numbers
 
     question = "What was the average price in Lisbon in Q3 2026, and in H1?"
     assert names(question) == {"lisbon"} and numbers(question) == {"2026"}
-    assert _ordinals(question) == {("third", "quarter"), ("first", "half")}
-    assert _ordinals("Prices rose 14.8%, the fastest annual increase.") == set()
-    assert _ordinals("Annual revenue was €2bn.") == {("full", "year")}
-    assert _unmet({"french"}, {"france"}) == set() and _unmet({"dutch"}, {"germany"}) == {"dutch"}
+    assert ordinals(question) == {("third", "quarter"), ("first", "half")}
+    assert ordinals("Prices rose 14.8%, the fastest annual increase.") == set()
+    assert ordinals("Annual revenue was €2bn.") == {("full", "year")}
+    assert unmet({"french"}, {"france"}) == set() and unmet({"dutch"}, {"germany"}) == {"dutch"}
 
 
 def test_krone_sums_a_verbs_noun_and_a_compared_year_that_is_asked() -> None:
-    from service.answerability import _other_year
+    from service.periods import other_year
 
     assert [m.kind for m in mentions("Net profit rose to kr 2.6bn from NOK 1.2bn.")] == ["money", "money"]
     assert _judge("What sentence did Ana Ruiz receive?",
                   "His co-defendant, Ana Ruiz, was sentenced to 9 years in March.",
                   "The court sat in Pachuca.", "The hospital was never finished.", "Prosecutors had asked for more.",
                   title="Former official jailed") == [True, False, False, False]
-    assert not _other_year("What was the index in 2023/24?",
+    assert not other_year("What was the index in 2023/24?",
                            "It rose to 4.02 from 3.94 last year and 3.84 in 2023/24.", "2026-11-10")
 
 
@@ -456,7 +459,7 @@ def test_a_new_party_is_named_not_said_by_a_common_noun() -> None:
 
 
 def test_a_named_thing_names_its_kind_and_other_words_for_things() -> None:
-    from service.answerability import _unmet
+    from service.parties import unmet
 
     # "the Kalliroi" names the story's ferry
     assert _judge("When was the Kalliroi ferry last inspected?",
@@ -468,13 +471,13 @@ def test_a_named_thing_names_its_kind_and_other_words_for_things() -> None:
     assert _judge("When did Daniel Okafor score the winner?",
                   "Daniel Okafor scored twice, his second a header in the 84th minute.",
                   title="Saltmarsh stun Kingsbridge") == [True]
-    assert _unmet({"danes"}, {"danish"}) == set() and _unmet({"swedes"}, {"sweden"}) == set()
+    assert unmet({"danes"}, {"danish"}) == set() and unmet({"swedes"}, {"sweden"}) == set()
     assert analyse("What was turnout in the election?").kind == "numeric"  # 49.8% or 2.1 million voters
 
 
 def test_the_sentence_sought_is_not_the_one_passed_and_a_record_year_is_no_period() -> None:
-    from service.answerability import _other_year
     from service.contrasts import neighbouring
+    from service.periods import other_year
 
     question = "How long a prison term had prosecutors asked for Ernesto Valdivia?"
     assert neighbouring(question, "A judge sentenced Ernesto Valdivia to 18 years in prison.")
@@ -482,7 +485,7 @@ def test_the_sentence_sought_is_not_the_one_passed_and_a_record_year_is_no_perio
     assert neighbouring("How many people were on board the ferry?", "Two people were killed in the ferry fire.")
     assert neighbouring("How many people in the placebo group died of influenza?",
                         "Eleven were admitted to hospital with influenza, compared with 38 in the placebo group.")
-    assert not _other_year("What was turnout in the 2026 election compared with the previous one?",
+    assert not other_year("What was turnout in the 2026 election compared with the previous one?",
                            "Turnout fell to 49.8%, the lowest since the city began publishing figures in 1983, "
                            "from 53.9% in 2021.", "2026-11-08")
 
