@@ -137,6 +137,13 @@ class Judge:
                 self._vectors[word] = vec
         return np.stack([self._vectors[w] for w in words])
 
+    def _prefetch(self, question_words: Iterable[str], evidence: Sequence[Evidence]) -> None:
+        """Embed the words the synonym tests may compare in one batch: one model call per question, not one
+        per candidate sentence."""
+        if self.embedder is not None:
+            words = {w.lower() for e in evidence for w in content_words(e.text)} | set(question_words)
+            self._word_vectors(sorted(words))
+
     def _synonyms(self, missing: Sequence[str], words: Sequence[str], threshold: float | None = None) -> set[str]:
         """The ``missing`` question words that some word of ``words`` means nearly the same as."""
         if self.embedder is None or not missing or not words:
@@ -211,6 +218,7 @@ class Judge:
         own_names = bool(phrases) and not asked.parts and not asked.comparative  # each part may name its own
         apposed = apposed_names(question, focus_words)
         lacking: dict[str, bool] = {}  # per article: it lacks some of the question's names, dates or numbers
+        self._prefetch(q_words.values(), evidence)
         out = []
         for e in evidence:
             body = strip_dateline(e.text)

@@ -499,3 +499,20 @@ def test_a_focus_said_in_other_words_counts_as_matched() -> None:
         "What had prosecutors asked for against Vallory?", _evidence(texts, "Implant boss convicted"))}
     assert judged[texts[0]].focused  # a term is a sentence
     assert judged[texts[0]].coverage > plain[texts[0]].coverage  # and the question's "sentence" is matched
+
+
+def test_the_judge_embeds_a_questions_words_in_one_batch() -> None:
+    from service.testing import HashEmbedder
+
+    class Counting(HashEmbedder):
+        calls = 0
+
+        def embed(self, texts, kind="document"):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return super().embed(texts, kind)
+
+    texts = ("The storm killed 12 people across the region.", "At least 40 people were hurt in the storm.",
+             "Insurers put the damage at 65 million euros.", "The council opened three shelters.")
+    judge = Judge.from_texts(texts, embedder=Counting())
+    judge.judge("How many people were injured by the storm?", _evidence(texts, "Storm hits coast"))
+    assert Counting.calls == 1  # not one model call per candidate sentence
