@@ -243,7 +243,8 @@ class Judge:
             lights |= {w.lower()[:-1] for w in words if w.lower().endswith("ed")}  # 'was sentenced to': a sentence
             unnamed = sorted({w for w in focus_words if light(w) not in lights})
             named = lights | {light(w) for w in self._synonyms(unnamed, vocabulary, self.focus_similarity)}
-            named |= {w for w in map(light, unnamed) if _HEAD_ALIASES.get(w, set()) & lights}
+            aliased = {w for w in unnamed if _HEAD_ALIASES.get(light(w), set()) & lights}  # "a term": a sentence
+            named |= {light(w) for w in aliased}
             if "price" in unnamed and _PRICED.search(body):
                 named.add("price")  # "closed at 39.10 euros", "sold for $2m": how English states a price
             if any(p.kind == "count" for p in parts) and unnamed:
@@ -251,12 +252,12 @@ class Judge:
                 counted = [w for w in counted_words(body) if w not in STOPWORDS]
                 named |= {light(w) for w in self._synonyms(unnamed, counted)}
             title_lights = {light(w) for w in content_words(e.title)}
-            # the story's ferry is named by its name: 'the Kalliroi' says 'the Kalliroi ferry'
-            capitals = capitalised(body)
-            named |= {light(w) for w, ns in apposed.items() if ns & capitals and light(w) in title_lights}
-            # a focus said in other words is matched: "a five-year term" matches the question's "sentence"
-            aliased = {stem(w) for w in unnamed if _HEAD_ALIASES.get(light(w), set()) & lights} - exact - near
-            coverage += sum(weight.get(s, 0.0) * (0.5 if s in in_title else 1.0) for s in aliased) / total
+            if apposed:  # the story's ferry is named by its name: 'the Kalliroi' says 'the Kalliroi ferry'
+                capitals = capitalised(body)
+                named |= {light(w) for w, ns in apposed.items() if ns & capitals and light(w) in title_lights}
+            # a focus said in other words is also matched: "a five-year term" matches the question's "sentence"
+            said_otherwise = {stem(w) for w in aliased} - exact - near
+            coverage += sum(weight.get(s, 0.0) * (0.5 if s in in_title else 1.0) for s in said_otherwise) / total
             stating = [states(p, question, body) for p in parts]
             answered = frozenset(
                 i for i, p in enumerate(parts)
