@@ -137,11 +137,11 @@ class Judge:
                 self._vectors[word] = vec
         return np.stack([self._vectors[w] for w in words])
 
-    def _prefetch(self, question_words: Iterable[str], evidence: Sequence[Evidence]) -> None:
+    def _prefetch(self, question_words: Iterable[str], candidate_words: Iterable[Sequence[str]]) -> None:
         """Embed the words the synonym tests may compare in one batch: one model call per question, not one
         per candidate sentence."""
         if self.embedder is not None:
-            words = {w.lower() for e in evidence for w in content_words(e.text)} | set(question_words)
+            words = {w.lower() for ws in candidate_words for w in ws} | set(question_words)
             self._word_vectors(sorted(words))
 
     def _synonyms(self, missing: Sequence[str], words: Sequence[str], threshold: float | None = None) -> set[str]:
@@ -218,13 +218,14 @@ class Judge:
         own_names = bool(phrases) and not asked.parts and not asked.comparative  # each part may name its own
         apposed = apposed_names(question, focus_words)
         lacking: dict[str, bool] = {}  # per article: it lacks some of the question's names, dates or numbers
-        self._prefetch(q_words.values(), evidence)
+        bodies = [strip_dateline(e.text) for e in evidence]
+        # a list item is read with the line that introduces the list ("three shelters have opened:")
+        reads = [f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}"
+                 for e, body in zip(evidence, bodies, strict=True)]
+        candidate_words = [content_words(read) for read in reads]
+        self._prefetch(q_words.values(), candidate_words)
         out = []
-        for e in evidence:
-            body = strip_dateline(e.text)
-            # a list item is read with the line that introduces the list ("three shelters have opened:")
-            read = f"{lead_in((articles or {}).get(e.article_id, ''), e.start)} {body}"
-            words = content_words(read)
+        for e, body, read, words in zip(evidence, bodies, reads, candidate_words, strict=True):
             context = content_stems(e.title + " " + e.text[: len(e.text) - len(body)])  # title and dateline
             before = ""
             if _ANAPHORA.search(body[:60]):  # "By 6 p.m., that number had fallen to 23,000": read the sentence before
