@@ -259,6 +259,7 @@ def main() -> None:
             assert item.record is not None, item.error
             desk.store.upsert(build_article(item.record))
         corpus = Corpus(desk)
+        desk.answerer.warm()  # as the service does once loaded and after each ingest: the index's words embedded
         desk.answerer.plan("warm-up: how many workers joined the strike?")
         overhead: list[dict[str, float]] = []
         runs = systems(desk, overhead)

@@ -63,6 +63,9 @@ INJECTION = re.compile(
 )
 
 
+MAX_WORD_VECTORS = 50_000  # the word-vector cache is emptied past this (about 80 MB)
+
+
 def looks_like_injection(text: str) -> bool:
     """True for a sentence that addresses AI systems with instructions instead of reporting news."""
     return bool(INJECTION.search(text))
@@ -101,7 +104,7 @@ class Judge:
     def __init__(
         self, document_frequency: dict[str, int], n_documents: int, *, embedder: Embedder | None = None,
         min_coverage: float = 0.35, synonym_similarity: float = 0.6, focus_similarity: float = 0.75,
-        paraphrase_relevance: float = 0.6,
+        paraphrase_relevance: float = 0.6, vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.df = document_frequency
         self.n = max(1, n_documents)
@@ -110,7 +113,8 @@ class Judge:
         self.synonym_similarity = synonym_similarity
         self.focus_similarity = focus_similarity
         self.paraphrase_relevance = paraphrase_relevance
-        self._vectors: dict[str, np.ndarray] = {}
+        # word vectors depend on the embedder alone, not on the index: a judge rebuilt after an ingest keeps them
+        self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], **options: Any) -> Judge:
@@ -129,13 +133,27 @@ class Judge:
 
     def _word_vectors(self, words: Sequence[str]) -> np.ndarray:
         assert self.embedder is not None
-        new = [w for w in dict.fromkeys(words) if w not in self._vectors]
+        # a local copy: another thread (a warm-up, another question) may empty the cache meanwhile
+        known = {w: v for w in words if (v := self.vectors.get(w)) is not None}
+        new = [w for w in dict.fromkeys(words) if w not in known]
         if new:
-            if len(self._vectors) > 50_000:
-                self._vectors.clear()
+            if len(self.vectors) > MAX_WORD_VECTORS:
+                self.vectors.clear()
             for word, vec in zip(new, self.embedder.embed(new, "document"), strict=True):
-                self._vectors[word] = vec
-        return np.stack([self._vectors[w] for w in words])
+                known[word] = self.vectors[word] = vec
+        return np.stack([known[w] for w in words])
+
+    def learn(self, words: Iterable[str], batch: int = 512) -> int:
+        """Embed, ahead of any question, the words not yet known (at most the cache's size); returns how many.
+
+        A question's first synonym tests otherwise embed every word of its candidate sentences (about 0.3 s
+        for the first question on a fresh index)."""
+        if self.embedder is None:
+            return 0
+        new = [w for w in dict.fromkeys(words) if w not in self.vectors][: max(0, MAX_WORD_VECTORS - len(self.vectors))]
+        for i in range(0, len(new), batch):
+            self._word_vectors(new[i: i + batch])
+        return len(new)
 
     def _prefetch(self, question_words: Iterable[str], candidate_words: Iterable[Sequence[str]]) -> None:
         """Embed the words the synonym tests may compare in one batch: one model call per question, not one

@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Generator as Gen
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -31,7 +32,7 @@ from service.answerability import Judge, looks_like_injection, states
 from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 from service.questions import analyse
-from service.text import content_stems
+from service.text import content_stems, content_words
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ class Answerer:
         self._judge: Judge | None = None
         self._judge_version = -1
         self._lock = threading.Lock()
+        self._warming = threading.Lock()
 
     # ---- evidence -----------------------------------------------------------------------
     def judge(self) -> Judge:
@@ -190,9 +192,30 @@ class Answerer:
         with self._lock:
             if self._judge is None or self._judge_version != store.version:
                 texts = (text for _, _, text in store.iter_current_sentences())
-                self._judge = Judge.from_texts(texts, embedder=self.searcher.embedder)
+                known = self._judge.vectors if self._judge is not None else None
+                self._judge = Judge.from_texts(texts, embedder=self.searcher.embedder, vectors=known)
                 self._judge_version = store.version
             return self._judge
+
+    def warm(self) -> int:
+        """Build the judge for the current index and embed its vocabulary, most frequent words first, so
+        that questions do not wait for it; returns how many words were new. The service runs this once
+        loaded and after each ingest; a one-off ``newsdesk ask`` does not (it needs only its candidates' words).
+        """
+        if not self._warming.acquire(blocking=False):
+            return 0  # one warm-up at a time: words a later ingest adds are embedded by its questions
+        try:
+            started = time.perf_counter()
+            judge = self.judge()
+            counts = Counter(w.lower() for _, _, text in self.searcher.store.iter_current_sentences()
+                             for w in content_words(text))
+            learned = judge.learn(w for w, _ in counts.most_common())
+        finally:
+            self._warming.release()
+        if learned:
+            log.info("answer judge: embedded %d new words of the index in %.1f s", learned,
+                     time.perf_counter() - started)
+        return learned
 
     def plan(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Plan | None:
         """Evidence for ``question``, answer sentences first; None when none answers it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,19 @@ class Newsdesk:
     generator: Generator
     checker: CitationChecker
     answerer: Answerer
+
+    def warm_in_background(self) -> threading.Thread:
+        """Embed the index's words for the answer judge off the request path (once loaded, after an ingest)."""
+
+        def run() -> None:
+            try:
+                self.answerer.warm()
+            except Exception:  # a cold cache only costs time: questions embed the words they need
+                log.exception("warming the answer judge failed; questions will embed words as they need them")
+
+        thread = threading.Thread(target=run, name="newsdesk-warm", daemon=True)
+        thread.start()
+        return thread
 
 
 def open_store(settings: Settings, embedder: Embedder) -> Store:

@@ -26,6 +26,7 @@ def _load(
     try:
         app.state.desk = build(settings, generator=generator, embedder=embedder, store=store)
         log.info("newsdesk ready: model %s, %d articles", settings.model_id, len(app.state.desk.store.catalog))
+        app.state.desk.warm_in_background()
     except Exception as exc:  # surfaced by /readyz and by every route that needs the core
         log.exception("newsdesk failed to load")
         app.state.load_error = str(exc)

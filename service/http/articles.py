@@ -112,6 +112,8 @@ async def post_articles(request: Request) -> dict[str, Any]:
     else:
         items = await _json_items(request)
     results = await run_in_threadpool(ingest_items, desk, items)
+    if any(r.status in ("created", "updated") for r in results):
+        desk.warm_in_background()  # the new articles' words, before the questions about them
     return {"results": [_result(r) for r in results]}
 
 

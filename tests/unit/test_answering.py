@@ -201,3 +201,36 @@ def test_judge_needs_the_questions_names_and_dates() -> None:
     ev = [Evidence("a", 0, "Inflation rose to 3.9% in October.", 0, 34, "Prices", "", "", "", 1.0, 0.7)]
     assert judge.judge("What was inflation in October?", ev)[0].answers
     assert not judge.judge("What was inflation in August?", ev)[0].answers
+
+
+class CountingEmbedder(HashEmbedder):
+    """Records every text it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def embed(self, texts, kind="document"):  # type: ignore[no-untyped-def]
+        self.seen.extend(texts)
+        return super().embed(texts, kind)
+
+
+def test_warm_embeds_the_index_words_ahead_of_questions_and_keeps_them_after_an_ingest(fake_store) -> None:  # type: ignore[no-untyped-def]
+    from index.articles import build_article
+    from tests.conftest import example_records
+
+    records = example_records()
+    for record in records[1:]:
+        fake_store.upsert(build_article(record))
+    embedder = CountingEmbedder()
+    answerer = Answerer(Searcher(fake_store, embedder), ScriptedGenerator(), CitationChecker(embedder))
+    learned = answerer.warm()
+    assert learned > 500 and answerer.warm() == 0  # a second warm-up has nothing left to embed
+    vocabulary = set(embedder.seen)
+    embedder.seen.clear()
+    answerer.plan(WORKERS_Q)
+    asked = {w.lower() for w in re.findall(r"[\w']+", WORKERS_Q)}
+    assert set(embedder.seen) - {WORKERS_Q} <= asked  # only the question and its own words are embedded now
+    fake_store.upsert(build_article(records[0]))  # an ingest rebuilds the judge: the words it knew are kept
+    added = answerer.warm()
+    assert 0 < added < learned and answerer.judge().vectors.keys() >= vocabulary
