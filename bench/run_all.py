@@ -15,7 +15,8 @@ import sys
 import time
 
 # question sets written apart from the system (bench/heldout*/), each with its own articles
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9")
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9",
+            "heldout10")
 
 
 def _question_set(folder: str) -> list[str]:
