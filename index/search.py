@@ -58,15 +58,13 @@ def tokens(text: str) -> list[str]:
 
 def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
     """Jaccard overlap of word sets at or above ``threshold``."""
-    sa, sb = set(tokens(a)), set(tokens(b))
+    return _overlapping(set(tokens(a)), set(tokens(b)), threshold)
+
+
+def _overlapping(sa: set[str], sb: set[str], threshold: float = 0.8) -> bool:
     if not sa or not sb:
         return False
     return len(sa & sb) / len(sa | sb) >= threshold
-
-
-def _same(va: np.ndarray, vb: np.ndarray, a: str, b: str) -> bool:
-    """Near-identical sentences: almost the same vector or almost the same words."""
-    return float(va @ vb) >= DUPLICATE_COSINE or near_duplicate(a, b)
 
 
 @functools.lru_cache(maxsize=1)
@@ -195,11 +193,14 @@ class Searcher:
             return []
         out: list[Evidence] = []
         kept: list[int] = []
+        similar = vecs @ vecs.T
+        words = [set(tokens(h.text)) for h in hits]
         for j, hit in enumerate(hits):
             if relevance[j] < min_relevance * 0.5:  # far below the floor: lexical noise
                 continue
-            if any(_same(vecs[j], vecs[i], hit.text, hits[i].text) for i in kept):
-                continue  # wire copy of a sentence already chosen
+            # wire copy of a sentence already chosen: almost the same vector or almost the same words
+            if any(similar[j, i] >= DUPLICATE_COSINE or _overlapping(words[j], words[i]) for i in kept):
+                continue
             kept.append(j)
             meta = self.store.catalog[hit.article_id]
             score = fused[(hit.article_id, hit.index)]

@@ -54,7 +54,7 @@ def test_wire_copies_do_not_both_appear(corpus_store: Store, monkeypatch: pytest
     assert sum(quote in h.text for h in hits) == 1
     # without the diversity step both wire copies are there: the check above is not vacuous
     monkeypatch.setattr(search_mod, "DUPLICATE_COSINE", 2.0)
-    monkeypatch.setattr(search_mod, "near_duplicate", lambda a, b: False)
+    monkeypatch.setattr(search_mod, "_overlapping", lambda a, b: False)
     assert sum(quote in h.text for h in searcher.search(MARCHETTI, k=10)) == 2
 
 
