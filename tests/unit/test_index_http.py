@@ -166,3 +166,14 @@ def test_pipelined_local_sink_keeps_order_and_statuses(fake_store) -> None:  # t
         ("a", "unchanged"), ("a", "updated")]
     assert [s.text for s in fake_store.sentences_of("a")] == ["Dockworkers walked out.", "The port closed."]
     assert fake_store.counts()["articles"] == 3 and fake_store.repair() == 0
+
+
+def test_an_ingest_warms_the_answer_judge_with_the_new_words(client: TestClient) -> None:
+    import time
+
+    _post(client, ARTICLES)
+    judge = client.app.state.desk.answerer.judge()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while not {"dockworkers", "lenders", "flooded"} <= judge.vectors.keys() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the warm-up runs in the background, off the request path
+    assert {"dockworkers", "lenders", "flooded"} <= judge.vectors.keys()
