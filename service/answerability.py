@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,17 +116,23 @@ class Judge:
         self.paraphrase_relevance = paraphrase_relevance
         # word vectors depend on the embedder alone, not on the index: a judge rebuilt after an ingest keeps them
         self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors
+        self.vocabulary: Counter[str] = Counter()  # the index's words, by how many times each is used
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], **options: Any) -> Judge:
-        """IDF statistics over ``texts`` (the indexed sentences)."""
+        """IDF statistics over ``texts`` (the indexed sentences), and the words they use (``vocabulary``)."""
         df: dict[str, int] = {}
+        words: Counter[str] = Counter()
         n = 0
         for text in texts:
             n += 1
-            for s in content_stems(text):
+            said = [w.lower() for w in content_words(text)]
+            words.update(said)
+            for s in {stem(w) for w in said}:
                 df[s] = df.get(s, 0) + 1
-        return cls(df, n, **options)
+        judge = cls(df, n, **options)
+        judge.vocabulary = words
+        return judge
 
     def idf(self, stemmed: str) -> float:
         """Inverse document frequency; unseen words weigh most."""
@@ -143,14 +150,14 @@ class Judge:
                 known[word] = self.vectors[word] = vec
         return np.stack([known[w] for w in words])
 
-    def learn(self, words: Iterable[str], batch: int = 512) -> int:
-        """Embed, ahead of any question, the words not yet known (at most the cache's size); returns how many.
-
-        A question's first synonym tests otherwise embed every word of its candidate sentences (about 0.3 s
-        for the first question on a fresh index)."""
+    def learn(self, batch: int = 512) -> int:
+        """Embed, ahead of any question, the index's words not yet known, most used first (at most the cache's
+        size); returns how many. A question's first synonym tests otherwise embed every word of its candidate
+        sentences (about 0.3 s for the first question on a fresh index)."""
         if self.embedder is None:
             return 0
-        new = [w for w in dict.fromkeys(words) if w not in self.vectors][: max(0, MAX_WORD_VECTORS - len(self.vectors))]
+        room = max(0, MAX_WORD_VECTORS - len(self.vectors))
+        new = [w for w, _ in self.vocabulary.most_common() if w not in self.vectors][:room]
         for i in range(0, len(new), batch):
             self._word_vectors(new[i: i + batch])
         return len(new)

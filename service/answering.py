@@ -16,7 +16,6 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Generator as Gen
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,7 @@ from service.answerability import Judge, looks_like_injection, states
 from service.citations import CheckedClaim, CitationChecker, Claim, parse_claims
 from service.llm import Generator, context_size, count_tokens, model_id
 from service.questions import analyse
-from service.text import content_stems, content_words
+from service.text import content_stems
 
 log = logging.getLogger(__name__)
 
@@ -198,18 +197,15 @@ class Answerer:
             return self._judge
 
     def warm(self) -> int:
-        """Build the judge for the current index and embed its vocabulary, most frequent words first, so
-        that questions do not wait for it; returns how many words were new. The service runs this once
-        loaded and after each ingest; a one-off ``newsdesk ask`` does not (it needs only its candidates' words).
+        """Build the judge for the current index and embed its words, so that questions do not wait for
+        them; returns how many words were new. The service runs this once loaded and after each ingest; a
+        one-off ``newsdesk ask`` does not (it needs only its candidates' words).
         """
         if not self._warming.acquire(blocking=False):
             return 0  # one warm-up at a time: words a later ingest adds are embedded by its questions
         try:
             started = time.perf_counter()
-            judge = self.judge()
-            counts = Counter(w.lower() for _, _, text in self.searcher.store.iter_current_sentences()
-                             for w in content_words(text))
-            learned = judge.learn(w for w, _ in counts.most_common())
+            learned = self.judge().learn()
         finally:
             self._warming.release()
         if learned:
