@@ -64,9 +64,6 @@ INJECTION = re.compile(
 )
 
 
-MAX_WORD_VECTORS = 50_000  # the word-vector cache is emptied past this (about 80 MB)
-
-
 def looks_like_injection(text: str) -> bool:
     """True for a sentence that addresses AI systems with instructions instead of reporting news."""
     return bool(INJECTION.search(text))
@@ -94,6 +91,9 @@ class Judged:
     answers: bool = False  # can answer the question on its own evidence (see Judge.judge)
 
 
+MAX_WORD_VECTORS = 50_000  # the judge's word-vector cache is emptied past this (about 80 MB)
+
+
 class Judge:
     """Ranks candidate sentences by how directly they answer a question, and decides answerability.
 
@@ -106,6 +106,7 @@ class Judge:
         self, document_frequency: dict[str, int], n_documents: int, *, embedder: Embedder | None = None,
         min_coverage: float = 0.35, synonym_similarity: float = 0.6, focus_similarity: float = 0.75,
         paraphrase_relevance: float = 0.6, vectors: dict[str, np.ndarray] | None = None,
+        vocabulary: Counter[str] | None = None,
     ) -> None:
         self.df = document_frequency
         self.n = max(1, n_documents)
@@ -116,7 +117,7 @@ class Judge:
         self.paraphrase_relevance = paraphrase_relevance
         # word vectors depend on the embedder alone, not on the index: a judge rebuilt after an ingest keeps them
         self.vectors: dict[str, np.ndarray] = {} if vectors is None else vectors
-        self.vocabulary: Counter[str] = Counter()  # the index's words, by how many times each is used
+        self.vocabulary: Counter[str] = vocabulary or Counter()  # the index's words, by how often each is used
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], **options: Any) -> Judge:
@@ -130,25 +131,28 @@ class Judge:
             words.update(said)
             for s in {stem(w) for w in said}:
                 df[s] = df.get(s, 0) + 1
-        judge = cls(df, n, **options)
-        judge.vocabulary = words
-        return judge
+        return cls(df, n, vocabulary=words, **options)
 
     def idf(self, stemmed: str) -> float:
         """Inverse document frequency; unseen words weigh most."""
         return math.log((self.n + 1) / (self.df.get(stemmed, 0) + 0.5))
 
     def _word_vectors(self, words: Sequence[str]) -> np.ndarray:
-        assert self.embedder is not None
         # a local copy: another thread (a warm-up, another question) may empty the cache meanwhile
         known = {w: v for w in words if (v := self.vectors.get(w)) is not None}
-        new = [w for w in dict.fromkeys(words) if w not in known]
-        if new:
-            if len(self.vectors) > MAX_WORD_VECTORS:
-                self.vectors.clear()
-            for word, vec in zip(new, self.embedder.embed(new, "document"), strict=True):
-                known[word] = self.vectors[word] = vec
+        known.update(self._embed_words([w for w in dict.fromkeys(words) if w not in known]))
         return np.stack([known[w] for w in words])
+
+    def _embed_words(self, new: Sequence[str]) -> dict[str, np.ndarray]:
+        """Embed ``new`` words and keep their vectors."""
+        assert self.embedder is not None
+        if not new:
+            return {}
+        if len(self.vectors) > MAX_WORD_VECTORS:
+            self.vectors.clear()
+        found = dict(zip(new, self.embedder.embed(new, "document"), strict=True))
+        self.vectors.update(found)
+        return found
 
     def learn(self, batch: int = 512) -> int:
         """Embed, ahead of any question, the index's words not yet known, most used first (at most the cache's
@@ -159,7 +163,7 @@ class Judge:
         room = max(0, MAX_WORD_VECTORS - len(self.vectors))
         new = [w for w, _ in self.vocabulary.most_common() if w not in self.vectors][:room]
         for i in range(0, len(new), batch):
-            self._word_vectors(new[i: i + batch])
+            self._embed_words(new[i: i + batch])
         return len(new)
 
     def _prefetch(self, question_words: Iterable[str], candidate_words: Iterable[Sequence[str]]) -> None:

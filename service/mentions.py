@@ -24,6 +24,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from service.text import MONTHS
+
 _NUM_WORDS = (  # longest first, so 'seventy' is not read as 'seven'
     "seventeen|thirteen|fourteen|fifteen|sixteen|eighteen|nineteen|seventy|eleven|twelve|twenty|thirty|forty|"
     "fifty|sixty|eighty|ninety|hundreds|hundred|thousands|thousand|millions|dozens|dozen|three|seven|eight|"
@@ -92,9 +94,7 @@ _NOT_LABEL_WORDS = (
     "of to for with after before during than up down last next this that these those more less fewer all each "
     "every per between among against approximately roughly"
 )
-_NOT_LABELS = frozenset(_NOT_LABEL_WORDS.split()) | {  # months: "Nov 4" is a date
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february",
-    "march", "april", "june", "july", "august", "september", "october", "november", "december"}
+_NOT_LABELS = frozenset(_NOT_LABEL_WORDS.split()) | MONTHS  # months: "Nov 4" is a date
 KINDS = ("percent", "money", "time", "date", "year", "duration", "age", "measure", "pair", "count")
 
 

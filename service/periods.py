@@ -38,14 +38,15 @@ _SMALL_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight"
 _YEARS_AGO = re.compile(r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? ago\b", re.IGNORECASE)
 _ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
                   "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
+_NUMBERED = tuple(_ORDINAL_WORDS.values())  # first ... tenth
 
 
 def ordinals(text: str) -> set[tuple[str, str]]:
     """('second', 'quarter') for 'second quarter', 'second-quarter', '2nd quarter' or 'Q2';
     ('full', 'year') for 'full-year' or 'annual' results."""
     found = {(_ORDINAL_WORDS.get(o.lower(), o.lower()), n.lower()) for o, n in _ORDINAL_NOUN.findall(text)}
-    found |= {(("first", "second", "third", "fourth")[int(q) - 1], "quarter") for q in _QUARTER.findall(text)}
-    found |= {(("first", "second")[int(h) - 1], "half") for h in _HALF.findall(text)}
+    found |= {(_NUMBERED[int(q) - 1], "quarter") for q in _QUARTER.findall(text)}
+    found |= {(_NUMBERED[int(h) - 1], "half") for h in _HALF.findall(text)}
     if _FULL_YEAR.search(text):
         found.add(("full", "year"))
     return found
@@ -55,7 +56,6 @@ def _month_names(text: str) -> set[str]:
     return {d for d in dates(text) if d not in DAYS}
 
 
-_NUMBERED = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
 def periods(text: str) -> set[str]:

@@ -20,10 +20,9 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-MONTHS = word_set(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-)
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+MONTHS = frozenset(m.lower() for m in MONTH_NAMES) | frozenset(m[:3].lower() for m in MONTH_NAMES) | {"sept"}
 DAYS = word_set("monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow")
 QUESTION_WORDS = word_set(
     "how what which who whom whose when where why many much long far old large big high "
@@ -100,15 +99,16 @@ def numbers(text: str) -> set[str]:
 _SHORT_PERIOD = re.compile(r"\b(?:Q[1-4]|H[12])\b")
 
 
+def _proper(i: int, word: str, low: str) -> bool:
+    """A capitalised word, not the text's first (``i`` 0), that is no function word, month or day."""
+    return (i > 0 and word[0].isupper() and low not in STOPWORDS and low not in QUESTION_WORDS
+            and low.rstrip(".") not in MONTHS and low not in DAYS)
+
+
 def names(text: str) -> set[str]:
     """Capitalised words that are not the first word of the text (proper names, roughly)."""
-    words = WORD.findall(text)
-    return {
-        bare(w)
-        for i, w in enumerate(words)
-        if i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w.lower() not in QUESTION_WORDS
-        and w.lower().rstrip(".") not in MONTHS and w.lower() not in DAYS and not _SHORT_PERIOD.fullmatch(w)
-    }
+    return {bare(w) for i, w in enumerate(WORD.findall(text))
+            if _proper(i, w, w.lower()) and not _SHORT_PERIOD.fullmatch(w)}
 
 
 def dates(text: str) -> set[str]:
@@ -130,8 +130,6 @@ def dates(text: str) -> set[str]:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013\u2014]|\d{1,2}[.)])\s+")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                "November", "December")
 
 
 def lead_in(article: str, start: int) -> str:
@@ -166,9 +164,7 @@ def name_phrases(text: str) -> list[set[str]]:
     current: set[str] = set()
     for i, w in enumerate(words):
         low = bare(w)
-        proper = (i > 0 and w[0].isupper() and low not in STOPWORDS and low not in QUESTION_WORDS
-                  and low.rstrip(".") not in MONTHS and low not in DAYS)
-        if proper:
+        if _proper(i, w, low):
             current.add(low)
         elif current and low in ("of", "and", "&", "de", "van", "von"):
             continue

@@ -26,10 +26,9 @@ from index.search import near_duplicate
 from index.sentences import Sentence
 from service.answerability import looks_like_injection
 from service.salience import ArticleData
-from service.text import numbers, strip_dateline
+from service.text import MONTH_NAMES, numbers, strip_dateline
 
-_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                            "nov", "dec"))}
+_MONTHS = {m[:3].lower(): i + 1 for i, m in enumerate(MONTH_NAMES)}
 _MONTH_DAY = re.compile(
     r"\b(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
     r"|Nov(?:ember)?|Dec(?:ember)?)\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]?\d|%)(?:,? (\d{4})\b)?"
